@@ -1,0 +1,46 @@
+// swift-tools-version:6.0
+// SPDTrain: data-parallel training of SPD-Conv networks on CPU clusters.
+import PackageDescription
+
+/// Kernels are compiled with -Ounchecked in release builds: the hot loops index raw buffers whose bounds are
+/// validated once per call by throwing shape checks, so per-element traps only cost time.
+let kernelFlags: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+
+let package = Package(
+    name: "SPDTrain",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "spd", targets: ["spd"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+    ],
+    targets: [
+        // C system libraries (Debian packages), each behind a small shim header.
+        .systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+
+        // Tensor engine: NHWC storage, ops with paired forward/backward, GEMM through OpenBLAS.
+        .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: kernelFlags),
+        // Weight and array files: safetensors (PyTorch state_dict names) and NumPy .npy.
+        .target(name: "TensorFiles"),
+        // SHA-256, streaming, for shards and checkpoints.
+        .target(name: "Checksum", swiftSettings: kernelFlags),
+        // Dataset shards: zstd-compressed tar streams plus dataset.json.
+        .target(name: "Shards", dependencies: ["CZstd", "Checksum"]),
+        // Benchmarks behind `spd bench`.
+        .target(name: "Benchmarks", dependencies: ["Tensor", "CBLAS"], swiftSettings: kernelFlags),
+        // The command-line front end.
+        .executableTarget(name: "spd", dependencies: [
+            "Tensor", "Benchmarks",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
+        .testTarget(name: "TensorFilesTests", dependencies: ["TensorFiles"]),
+        .testTarget(name: "ChecksumTests", dependencies: ["Checksum"]),
+        .testTarget(name: "ShardsTests", dependencies: ["Shards", "Checksum"]),
+    ]
+)

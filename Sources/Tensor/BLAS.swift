@@ -1,0 +1,31 @@
+import CBLAS
+
+/// Thin, row-major wrappers over OpenBLAS. Every GEMM in the engine goes through `gemm`.
+public enum BLAS {
+    /// Sets the number of OpenBLAS threads for this process (one per rank by default).
+    public static func setThreads(_ count: Int) {
+        openblas_set_num_threads(Int32(max(count, 1)))
+    }
+
+    /// The number of threads OpenBLAS will use.
+    public static var threads: Int { Int(openblas_get_num_threads()) }
+
+    /// OpenBLAS's build description (core type, threading), for benchmark headers.
+    public static var configuration: String {
+        guard let config = openblas_get_config() else { return "unknown" }
+        return String(cString: config)
+    }
+
+    /// C[m x n] = alpha * op(A) * op(B) + beta * C, all row-major; op(A) is m x k, op(B) is k x n.
+    @inline(__always)
+    public static func gemm(
+        transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+        alpha: Float = 1, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        guard m > 0, n > 0 else { return }
+        cblas_sgemm(
+            CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+            Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+}

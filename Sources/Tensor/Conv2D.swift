@@ -1,0 +1,170 @@
+/// The geometry of a 2-D convolution over NHWC activations, with weights stored as
+/// [outChannels][kernel][kernel][inChannels] (`weightCount` floats) so that one im2col row matches one weight row.
+public struct ConvGeometry: Equatable, Sendable {
+    public var inChannels: Int
+    public var outChannels: Int
+    public var kernel: Int
+    public var stride: Int
+    public var padding: Int
+
+    public init(inChannels: Int, outChannels: Int, kernel: Int, stride: Int = 1, padding: Int? = nil) {
+        self.inChannels = inChannels
+        self.outChannels = outChannels
+        self.kernel = kernel
+        self.stride = stride
+        self.padding = padding ?? kernel / 2
+    }
+
+    /// Length of one im2col row: kernel * kernel * inChannels.
+    public var columns: Int { kernel * kernel * inChannels }
+    public var weightCount: Int { outChannels * columns }
+    /// A 1x1, stride-1, unpadded conv is a plain GEMM on the NHWC matrix.
+    public var isPointwise: Bool { kernel == 1 && stride == 1 && padding == 0 }
+
+    /// The output shape for `input`, or an error naming `layer` when the input does not fit.
+    public func outputShape(for input: TensorShape, layer: String) throws -> TensorShape {
+        guard input.c == inChannels else {
+            throw TensorError.shapeMismatch(layer: layer, message: "expects \(inChannels) input channels, got input \(input)")
+        }
+        guard kernel >= 1, stride >= 1, padding >= 0 else {
+            throw TensorError.invalidArgument(layer: layer, message: "kernel \(kernel), stride \(stride), padding \(padding)")
+        }
+        let h = (input.h + 2 * padding - kernel) / stride + 1
+        let w = (input.w + 2 * padding - kernel) / stride + 1
+        guard h >= 1, w >= 1, input.h + 2 * padding >= kernel, input.w + 2 * padding >= kernel else {
+            throw TensorError.shapeMismatch(layer: layer, message: "input \(input) is smaller than kernel \(kernel)")
+        }
+        return TensorShape(n: input.n, h: h, w: w, c: outChannels)
+    }
+
+    /// FLOPs (2 per multiply-add) of the forward pass producing `output`.
+    public func forwardFLOPs(output: TensorShape) -> Double {
+        2 * Double(output.pixels) * Double(outChannels) * Double(columns)
+    }
+}
+
+/// Convolution as im2col + GEMM (Darknet style), tiled over output pixels so the column buffer stays
+/// bounded; 1x1 convs skip im2col. Forward and backward are a pair over the same geometry.
+public enum Conv2D {
+    /// Rows of one im2col tile for this geometry and workspace budget.
+    static func tileRows(_ g: ConvGeometry, pixels: Int, workspace: Workspace) -> Int {
+        let rows = workspace.im2colTileBytes / (g.columns * MemoryLayout<Float>.stride)
+        return min(pixels, max(rows, 1))
+    }
+
+    /// output[N,Ho,Wo,Cout] = conv(input[N,H,W,Cin], weight[Cout,k,k,Cin]) + bias[Cout].
+    public static func forward(
+        input: UnsafePointer<Float>, inputShape: TensorShape, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+        output: UnsafeMutablePointer<Float>, outputShape: TensorShape, geometry g: ConvGeometry, workspace: Workspace
+    ) {
+        let pixels = outputShape.pixels
+        if g.isPointwise {
+            // out[P, Cout] = in[P, Cin] * W^T[Cin, Cout]
+            BLAS.gemm(transA: false, transB: true, m: pixels, n: g.outChannels, k: g.inChannels,
+                      a: input, lda: g.inChannels, b: weight, ldb: g.inChannels, beta: 0, c: output, ldc: g.outChannels)
+        } else {
+            let tile = tileRows(g, pixels: pixels, workspace: workspace)
+            let columns = workspace.scratch(tile * g.columns)
+            var row = 0
+            while row < pixels {
+                let rows = min(tile, pixels - row)
+                Im2Col.gather(input: input, inputShape: inputShape, outputShape: outputShape, geometry: g,
+                              firstRow: row, rowCount: rows, columns: columns)
+                // out[rows, Cout] = cols[rows, K] * W^T[K, Cout]
+                BLAS.gemm(transA: false, transB: true, m: rows, n: g.outChannels, k: g.columns,
+                          a: columns, lda: g.columns, b: weight, ldb: g.columns, beta: 0,
+                          c: output + row * g.outChannels, ldc: g.outChannels)
+                row += rows
+            }
+        }
+        if let bias { addRowVector(bias, to: output, rows: pixels, columns: g.outChannels) }
+    }
+
+    /// Given dL/doutput, accumulates dL/dweight (+=) and dL/dbias (+=), and writes dL/dinput (overwrites, or
+    /// adds when `accumulateInputGradient`). Pass `inputGradient: nil` for a network input.
+    public static func backward(
+        input: UnsafePointer<Float>, inputShape: TensorShape, weight: UnsafePointer<Float>,
+        outputGradient: UnsafePointer<Float>, outputShape: TensorShape,
+        inputGradient: UnsafeMutablePointer<Float>?, accumulateInputGradient: Bool,
+        weightGradient: UnsafeMutablePointer<Float>, biasGradient: UnsafeMutablePointer<Float>?,
+        geometry g: ConvGeometry, workspace: Workspace
+    ) {
+        let pixels = outputShape.pixels
+        if let biasGradient { addColumnSums(of: outputGradient, rows: pixels, columns: g.outChannels, to: biasGradient) }
+        if g.isPointwise {
+            // dW[Cout, Cin] += dOut^T[Cout, P] * in[P, Cin]
+            BLAS.gemm(transA: true, transB: false, m: g.outChannels, n: g.inChannels, k: pixels,
+                      a: outputGradient, lda: g.outChannels, b: input, ldb: g.inChannels, beta: 1,
+                      c: weightGradient, ldc: g.inChannels)
+            if let inputGradient {
+                // dIn[P, Cin] (+)= dOut[P, Cout] * W[Cout, Cin]
+                BLAS.gemm(transA: false, transB: false, m: pixels, n: g.inChannels, k: g.outChannels,
+                          a: outputGradient, lda: g.outChannels, b: weight, ldb: g.inChannels,
+                          beta: accumulateInputGradient ? 1 : 0, c: inputGradient, ldc: g.inChannels)
+            }
+            return
+        }
+        let tile = tileRows(g, pixels: pixels, workspace: workspace)
+        let scratch = workspace.scratch(2 * tile * g.columns)
+        let columns = scratch, columnGradient = scratch + tile * g.columns
+        if let inputGradient, !accumulateInputGradient { inputGradient.update(repeating: 0, count: inputShape.count) }
+        var row = 0
+        while row < pixels {
+            let rows = min(tile, pixels - row)
+            let dOut = outputGradient + row * g.outChannels
+            Im2Col.gather(input: input, inputShape: inputShape, outputShape: outputShape, geometry: g,
+                          firstRow: row, rowCount: rows, columns: columns)
+            // dW[Cout, K] += dOut^T[Cout, rows] * cols[rows, K]
+            BLAS.gemm(transA: true, transB: false, m: g.outChannels, n: g.columns, k: rows,
+                      a: dOut, lda: g.outChannels, b: columns, ldb: g.columns, beta: 1,
+                      c: weightGradient, ldc: g.columns)
+            if let inputGradient {
+                // dCols[rows, K] = dOut[rows, Cout] * W[Cout, K], then scattered back onto the input pixels
+                BLAS.gemm(transA: false, transB: false, m: rows, n: g.columns, k: g.outChannels,
+                          a: dOut, lda: g.outChannels, b: weight, ldb: g.columns, beta: 0,
+                          c: columnGradient, ldc: g.columns)
+                Im2Col.scatterAdd(columns: columnGradient, inputGradient: inputGradient, inputShape: inputShape,
+                                  outputShape: outputShape, geometry: g, firstRow: row, rowCount: rows)
+            }
+            row += rows
+        }
+    }
+
+    /// Converts PyTorch's OIHW weight order to the engine's [O][kh][kw][I] order.
+    public static func weightFromPyTorch(_ oihw: UnsafePointer<Float>, to ohwi: UnsafeMutablePointer<Float>, geometry g: ConvGeometry) {
+        let k2 = g.kernel * g.kernel
+        for o in 0..<g.outChannels {
+            for i in 0..<g.inChannels {
+                for s in 0..<k2 { ohwi[(o * k2 + s) * g.inChannels + i] = oihw[(o * g.inChannels + i) * k2 + s] }
+            }
+        }
+    }
+
+    /// Converts the engine's [O][kh][kw][I] weight order to PyTorch's OIHW.
+    public static func weightToPyTorch(_ ohwi: UnsafePointer<Float>, to oihw: UnsafeMutablePointer<Float>, geometry g: ConvGeometry) {
+        let k2 = g.kernel * g.kernel
+        for o in 0..<g.outChannels {
+            for i in 0..<g.inChannels {
+                for s in 0..<k2 { oihw[(o * g.inChannels + i) * k2 + s] = ohwi[(o * k2 + s) * g.inChannels + i] }
+            }
+        }
+    }
+}
+
+/// matrix[rows, columns] += vector[columns] on every row.
+@inline(__always)
+func addRowVector(_ vector: UnsafePointer<Float>, to matrix: UnsafeMutablePointer<Float>, rows: Int, columns: Int) {
+    for r in 0..<rows {
+        let row = matrix + r * columns
+        for j in 0..<columns { row[j] += vector[j] }
+    }
+}
+
+/// sums[columns] += column sums of matrix[rows, columns].
+@inline(__always)
+func addColumnSums(of matrix: UnsafePointer<Float>, rows: Int, columns: Int, to sums: UnsafeMutablePointer<Float>) {
+    for r in 0..<rows {
+        let row = matrix + r * columns
+        for j in 0..<columns { sums[j] += row[j] }
+    }
+}
