@@ -1,7 +1,8 @@
 /// Writes NumPy .npy files (format 1.0, C order, little-endian), byte-identical to `numpy.save`.
 public enum NPYWriter {
-    /// Writes `values` as an array of `dtype` and `shape` to `path`, atomically (see `writeAtomically`).
-    /// The values are checked before anything is written.
+    /// Writes `values` as an array of `dtype` and `shape` to `path`. The values are checked before
+    /// anything is written, and the file is replaced atomically: after a failure an existing file at
+    /// `path` is untouched and no temporary file remains.
     /// - Throws: `NPYError.invalidArray` for bad input, `FileAccessError` when the file cannot be written.
     public static func write(_ values: TensorValues, dtype: TensorDType, shape: [Int], to path: String) throws {
         if let problem = values.mismatch(dtype: dtype, shape: shape) {

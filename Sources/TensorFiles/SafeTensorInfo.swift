@@ -5,9 +5,4 @@ public struct SafeTensorInfo: Sendable, Equatable {
     public let shape: [Int]
     /// The tensor's bytes within the data buffer (the header's `data_offsets`).
     public let dataOffsets: Range<Int>
-
-    /// The number of elements (1 for a scalar of shape []).
-    public var elementCount: Int {
-        shape.reduce(1, *)
-    }
 }

@@ -1,8 +1,9 @@
 /// Writes safetensors files.
 public enum SafeTensorsWriter {
-    /// Writes `tensors` to `path` in the given order, atomically (see `writeAtomically`), with the
-    /// optional string `metadata` as `__metadata__`. The same input always gives byte-identical files.
-    /// Every tensor is checked before anything is written.
+    /// Writes `tensors` to `path` in the given order, with the optional string `metadata` as
+    /// `__metadata__`. The same input always gives byte-identical files. Every tensor is checked before
+    /// anything is written, and the file is replaced atomically: after a failure an existing file at
+    /// `path` is untouched and no temporary file remains.
     /// - Throws: `SafeTensorsError.invalidTensor` or `.duplicateTensor` for bad input,
     ///   `FileAccessError` when the file cannot be written.
     public static func write(tensors: [NamedTensor], metadata: [String: String] = [:], to path: String) throws {

@@ -15,6 +15,8 @@ final class SafeTensorsReferenceTests: XCTestCase {
         let file = try openReference()
         XCTAssertEqual(file.tensors.count, 349)
         XCTAssertEqual(file.names.first, "model.0.conv.conv.weight")
+        XCTAssertTrue(file.contains("model.30.m.2.bias"))
+        XCTAssertFalse(file.contains("model.31.m.0.bias"))
         XCTAssertEqual(file.names, file.namesInHeaderOrder)
         XCTAssertEqual(file.tensors.filter { $0.dtype == .f32 }.count, 292)
         XCTAssertEqual(file.tensors.filter { $0.dtype == .i64 }.count, 57)
