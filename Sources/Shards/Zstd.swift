@@ -85,8 +85,9 @@ public final class ZstdDecompressor: ByteSource {
     /// Decompressed bytes not yet returned: outputBuffer[outputStart ..< outputEnd].
     private var outputStart = 0
     private var outputEnd = 0
-    /// The last decompression call filled the output buffer, so the decoder may hold more output.
-    private var outputWasFull = false
+    /// The last decompression call filled the output buffer inside a frame, so the decoder may hold more output.
+    /// (After a frame's end, a call without input would start a new frame and wait for its header.)
+    private var decoderMayHoldOutput = false
     /// A frame has been started and not yet completed.
     private var insideFrame = false
     private var sourceEnded = false
@@ -111,7 +112,7 @@ public final class ZstdDecompressor: ByteSource {
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         guard buffer.count > 0 else { return 0 }
         while outputStart == outputEnd {
-            if input.pos == input.size && !outputWasFull {
+            if input.pos == input.size && !decoderMayHoldOutput {
                 if sourceEnded {
                     if insideFrame { throw ShardError.truncatedFrame(file: path, sample: nil) }
                     return 0
@@ -124,7 +125,7 @@ public final class ZstdDecompressor: ByteSource {
             var out = ZSTD_outBuffer(dst: outputBuffer.baseAddress, size: outputBuffer.count, pos: 0)
             let hint = try checkZstd(ZSTD_decompressStream(stream, &out, &input), "decompression", path)
             insideFrame = hint != 0
-            outputWasFull = out.pos == out.size
+            decoderMayHoldOutput = insideFrame && out.pos == out.size
             outputStart = 0
             outputEnd = out.pos
         }

@@ -137,23 +137,24 @@ final class ShardRoundTripTests: XCTestCase {
             throw XCTSkip("set SPD_BENCH=1 (and build with -c release) to measure shard throughput")
         }
         let directory = try makeTemporaryDirectory(self)
-        // Image-like data: smooth rows with noise, about 1.3:1 under zstd -3.
-        let noise = randomBytes(256 * 1024, seed: 9)
-        let image = noise.indices.map { UInt8(truncatingIfNeeded: ($0 % 768) / 3 + Int(noise[$0] & 15)) }
-        let count = 256
+        // Raw-pixel-like data: a ramp plus 4 bits of noise, different in every sample (zstd barely compresses it).
+        let count = 256, imageSize = 256 * 1024
+        let images = (0 ..< count).map { index in
+            randomBytes(imageSize, seed: UInt64(index)).enumerated().map { UInt8(truncatingIfNeeded: ($0.offset % 768) / 3 + Int($0.element & 15)) }
+        }
         let writeStart = Date()
         let writer = try ShardWriter(directory: directory, maxBytesPerShard: 32 << 20)
-        for index in 0 ..< count { try writer.append(key: "k\(index)", members: [("ppm", image), ("cls", [0x31])]) }
+        for (index, image) in images.enumerated() { try writer.append(key: "k\(index)", members: [("ppm", image), ("cls", [0x31])]) }
         let shards = try writer.finish()
         let writeSeconds = Date().timeIntervalSince(writeStart)
         let readStart = Date()
         var bytes = 0
         for shard in shards { try ShardReader(path: directory + "/" + shard.file, expected: shard).forEachSample { bytes += $0["ppm"]!.count } }
         let readSeconds = Date().timeIntervalSince(readStart)
-        let raw = Double(count * image.count) / 1e6
+        let raw = Double(count * imageSize) / 1e6
         let compressed = Double(shards.reduce(0) { $0 + $1.bytes }) / 1e6
         print(String(format: "shards: %.0f MB raw -> %.0f MB; write (tar+zstd-3+sha256+fsync) %.0f MB/s, read (zstd+tar+sha256) %.0f MB/s raw",
                      raw, compressed, raw / writeSeconds, raw / readSeconds))
-        XCTAssertEqual(bytes, count * image.count)
+        XCTAssertEqual(bytes, count * imageSize)
     }
 }

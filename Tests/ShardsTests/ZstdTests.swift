@@ -66,6 +66,14 @@ final class ZstdTests: XCTestCase {
         }
     }
 
+    /// Regression: a frame whose end fills the decoder's output buffer exactly must not read as truncated.
+    func testFrameEndingExactlyAtAnOutputBufferBoundary() throws {
+        for blocks in [1, 3] {
+            let data = randomBytes(blocks * 131_072, seed: 9).enumerated().map { $0.offset & 4096 == 0 ? $0.element : 0x61 + $0.element & 15 }
+            XCTAssertEqual(try decompress(try compress(data), readSize: 1 << 17), data, "\(blocks) x 128 KiB")
+        }
+    }
+
     func testEmptyInputIsAnEmptyStream() throws {
         XCTAssertEqual(try decompress([]), [])
     }
@@ -80,5 +88,26 @@ final class ZstdTests: XCTestCase {
     func testConcatenatedFramesReadAsOneStream() throws {
         let first = Array("first frame ".utf8), second = Array("second frame".utf8)
         XCTAssertEqual(try decompress(try compress(first) + compress(second)), first + second)
+    }
+
+    /// Prints in-memory compression and decompression throughput; runs only with SPD_BENCH=1.
+    func testThroughput() throws {
+        guard ProcessInfo.processInfo.environment["SPD_BENCH"] == "1" else {
+            throw XCTSkip("set SPD_BENCH=1 (and build with -c release) to measure zstd throughput")
+        }
+        // Alternating 4 KiB blocks of random bytes and of random letters from a 16-letter alphabet (ratio about 1.2).
+        let data = randomBytes(64 << 20, seed: 5).enumerated().map { $0.offset & 4096 == 0 ? $0.element : 0x61 + $0.element & 15 }
+        for workers in [0, 2] {
+            var start = Date()
+            let compressed = try compress(data, workers: workers)
+            let compressSeconds = Date().timeIntervalSince(start)
+            start = Date()
+            let decompressed = try decompress(compressed, readSize: 1 << 17)
+            let decompressSeconds = Date().timeIntervalSince(start)
+            XCTAssertEqual(decompressed.count, data.count)
+            let megabytes = Double(data.count) / 1e6
+            print(String(format: "zstd -3, %d workers: %.0f MB, ratio %.2f; compress %.0f MB/s, decompress %.0f MB/s",
+                         workers, megabytes, Double(data.count) / Double(compressed.count), megabytes / compressSeconds, megabytes / decompressSeconds))
+        }
     }
 }
