@@ -36,8 +36,10 @@ public final class ShardReader {
     /// Skips `count` samples (decoding and discarding them). Throws `.notEnoughSamples` if the shard ends first.
     public func skip(_ count: Int) throws {
         try attributingErrors {
-            for skipped in 0 ..< count where try readSample(keepingContents: false) == nil {
-                throw ShardError.notEnoughSamples(file: path, requested: count, skipped: skipped)
+            for skipped in 0 ..< count {
+                guard try readSample(keepingContents: false) != nil else {
+                    throw ShardError.notEnoughSamples(file: path, requested: count, skipped: skipped)
+                }
             }
         }
     }

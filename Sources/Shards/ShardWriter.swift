@@ -16,7 +16,7 @@ public final class ShardWriter {
     public let split: String
     public let maxSamplesPerShard: Int?
     public let maxBytesPerShard: Int?
-    public let zstdLevel: Int32
+    public let zstdLevel: Int
     public let zstdWorkers: Int
 
     private var current: OpenShard?
@@ -33,7 +33,7 @@ public final class ShardWriter {
     ///   - zstdWorkers: zstd compression threads (0: compress on the calling thread).
     public init(
         directory: String, split: String = "train", maxSamplesPerShard: Int? = nil, maxBytesPerShard: Int? = nil,
-        zstdLevel: Int32 = 3, zstdWorkers: Int = 0
+        zstdLevel: Int = 3, zstdWorkers: Int = 0
     ) throws {
         if let problem = SampleNaming.problem(withKey: split) {
             throw ShardError.invalidKey(file: directory, key: split, reason: "split name: \(problem)")
@@ -136,7 +136,7 @@ private final class OpenShard {
     let tar: TarWriter
     var samples = 0
 
-    init(path: String, fileName: String, level: Int32, workers: Int) throws {
+    init(path: String, fileName: String, level: Int, workers: Int) throws {
         self.path = path
         self.fileName = fileName
         temporaryPath = AtomicFile.temporaryPath(for: path)

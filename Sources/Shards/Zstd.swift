@@ -24,17 +24,17 @@ public final class ZstdCompressor: ByteSink {
     }
 
     /// - Parameters:
-    ///   - level: zstd compression level (1...19; 3 is zstd's default).
+    ///   - level: zstd compression level (1...19, up to 22 and negative levels too; 3 is zstd's default).
     ///   - workers: compression threads besides the caller (ZSTD_c_nbWorkers); 0 compresses on the calling
     ///     thread. Clamped to `maxWorkers`.
-    public init(output: ByteSink, level: Int32 = 3, workers: Int = 0) throws {
+    public init(output: ByteSink, level: Int = 3, workers: Int = 0) throws {
         self.output = output
         guard let stream = ZSTD_createCStream() else {
             throw ShardError.zstd(file: output.path, operation: "ZSTD_createCStream", reason: "out of memory", sample: nil)
         }
         self.stream = stream
         outputBuffer = .allocate(byteCount: ZSTD_CStreamOutSize(), alignment: 16)
-        try checkZstd(ZSTD_CCtx_setParameter(stream, ZSTD_c_compressionLevel, level), "setting level \(level)", output.path)
+        try checkZstd(ZSTD_CCtx_setParameter(stream, ZSTD_c_compressionLevel, Int32(clamping: level)), "setting level \(level)", output.path)
         try checkZstd(ZSTD_CCtx_setParameter(stream, ZSTD_c_checksumFlag, 1), "enabling frame checksums", output.path)
         let threads = min(max(workers, 0), Self.maxWorkers)
         if threads > 0 {

@@ -3,7 +3,7 @@ import Shards
 import XCTest
 
 final class ZstdTests: XCTestCase {
-    private func compress(_ bytes: [UInt8], level: Int32 = 3, workers: Int = 0) throws -> [UInt8] {
+    private func compress(_ bytes: [UInt8], level: Int = 3, workers: Int = 0) throws -> [UInt8] {
         let sink = MemorySink()
         let compressor = try ZstdCompressor(output: sink, level: level, workers: workers)
         // Feed in uneven pieces to exercise buffering.
