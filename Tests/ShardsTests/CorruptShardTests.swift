@@ -121,4 +121,27 @@ final class CorruptShardTests: XCTestCase {
         XCTAssertThrowsShardError(try ShardReader(path: path), .system(file: path, operation: "open", code: ENOENT, sample: nil),
                                   mentions: ["\(path): open failed: No such file or directory"])
     }
+
+    func testSymlinkMemberIsUnsupported() throws {
+        let directory = try makeTemporaryDirectory(self)
+        let files = directory + "/files"
+        try FileManager.default.createDirectory(atPath: files, withIntermediateDirectories: false)
+        try writeFile(files + "/a.cls", [0x30])
+        try FileManager.default.createSymbolicLink(atPath: files + "/b.cls", withDestinationPath: "a.cls")
+        let path = directory + "/links.tar.zst"
+        _ = try runTool("/usr/bin/tar", ["--zstd", "-cf", path, "-C", files, "a.cls", "b.cls"])
+        XCTAssertThrowsShardError(try readAll(ShardReader(path: path)), .unsupportedMember(file: path, member: "b.cls", typeFlag: UInt8(ascii: "2")),
+                                  mentions: ["\(path): member 'b.cls' has unsupported tar type '2'"])
+    }
+
+    func testSizeMismatchIsReportedWhileReading() throws {
+        let directory = try makeTemporaryDirectory(self)
+        let path = directory + "/train-000000.tar.zst"
+        try writeCompressed(try makeTar([("k0.cls", [0x30])]), to: path)
+        var record = try shardInfo(of: path, samples: 1)
+        let actual = record.bytes
+        record.bytes += 5
+        XCTAssertThrowsShardError(try readAll(ShardReader(path: path, expected: record)),
+                                  .sizeMismatch(file: path, expected: actual + 5, actual: actual), mentions: [path])
+    }
 }
