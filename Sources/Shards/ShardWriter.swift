@@ -10,7 +10,8 @@ import Darwin
 /// one holds `maxSamplesPerShard` samples, or when the next sample would take its tar stream (uncompressed
 /// bytes, headers included) past `maxBytesPerShard`; a shard always takes at least one sample. Shards are
 /// written under a temporary name, hashed as written, fsynced and renamed into place. A shard left open by
-/// an error or by dropping the writer without `finish()` is deleted.
+/// an error or by dropping the writer without `finish()` is deleted. Keys must be unique within the split;
+/// the writer remembers every key it has written (short keys such as "000123" cost 16 bytes each).
 public final class ShardWriter {
     public let directory: String
     public let split: String
