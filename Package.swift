@@ -30,6 +30,10 @@ let package = Package(
         .target(name: "Checksum", swiftSettings: kernelFlags),
         // Dataset shards: zstd-compressed tar streams plus dataset.json.
         .target(name: "Shards", dependencies: ["CZstd", "Checksum"]),
+        // YOLOv5 v6.0 ComputeLoss with its gradient, on channels-last head outputs.
+        .target(name: "DetectionLoss", swiftSettings: kernelFlags),
+        // Models: YOLOv5-format model files and ResNets built into layer graphs over one parameter arena.
+        .target(name: "Models", dependencies: ["Tensor", "TensorFiles", .product(name: "Yams", package: "Yams")], swiftSettings: kernelFlags),
         // Benchmarks behind `spd bench`.
         .target(name: "Benchmarks", dependencies: ["Tensor", "CBLAS"], swiftSettings: kernelFlags),
         // The command-line front end.
@@ -40,7 +44,9 @@ let package = Package(
 
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(name: "TensorFilesTests", dependencies: ["TensorFiles"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Tensor", "TensorFiles"]),
         .testTarget(name: "ChecksumTests", dependencies: ["Checksum"]),
         .testTarget(name: "ShardsTests", dependencies: ["Shards", "Checksum"]),
+        .testTarget(name: "DetectionLossTests", dependencies: ["DetectionLoss"]),
     ]
 )

@@ -1,20 +1,28 @@
 /// Scratch memory shared by all layers of one model replica (one rank is single-threaded, so layers take
-/// turns). Conv layers keep their im2col tiles here; it grows to the largest request and then stays.
+/// turns). Each slot grows to its largest request and then stays, so steady-state steps allocate nothing.
 public final class Workspace {
-    private let storage = FloatStorage()
-    /// Upper bound on the rows of one im2col tile, keeping the column buffer cache-sized and memory bounded.
+    /// Independent scratch regions; a caller may hold one of each at the same time.
+    public enum Slot: Int, CaseIterable {
+        /// im2col column tiles (and their gradients) inside a conv.
+        case columns
+        /// Intermediate activations or gradients inside one leaf layer's forward or backward.
+        case first, second
+    }
+
+    private let storages = Slot.allCases.map { _ in FloatStorage() }
+    /// Upper bound on one im2col tile, keeping the column buffer cache-sized and memory bounded.
     public var im2colTileBytes: Int
 
     public init(im2colTileBytes: Int = 8 << 20) {
         self.im2colTileBytes = im2colTileBytes
     }
 
-    /// A scratch region of at least `count` floats, valid until the next call.
-    public func scratch(_ count: Int) -> UnsafeMutablePointer<Float> {
-        storage.reserve(count)
-        return storage.pointer
+    /// A scratch region of at least `count` floats, valid until the next request for the same slot.
+    public func scratch(_ count: Int, slot: Slot = .columns) -> UnsafeMutablePointer<Float> {
+        storages[slot.rawValue].reserve(count)
+        return storages[slot.rawValue].pointer
     }
 
     /// Bytes currently held.
-    public var bytes: Int { storage.capacity * MemoryLayout<Float>.stride }
+    public var bytes: Int { storages.reduce(0) { $0 + $1.capacity * MemoryLayout<Float>.stride } }
 }

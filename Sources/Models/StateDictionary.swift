@@ -1,0 +1,79 @@
+import Tensor
+import TensorFiles
+
+/// Why weights do not fit a model: every missing, unexpected and mis-shaped tensor, in one message.
+public struct StateDictionaryError: Error, CustomStringConvertible {
+    public let file: String
+    public var missing: [String] = []
+    public var unexpected: [String] = []
+    public var mismatched: [String] = []
+
+    public var description: String {
+        var parts: [String] = []
+        if !missing.isEmpty { parts.append("\(missing.count) missing: " + missing.prefix(8).joined(separator: ", ") + (missing.count > 8 ? ", ..." : "")) }
+        if !unexpected.isEmpty { parts.append("\(unexpected.count) unexpected: " + unexpected.prefix(8).joined(separator: ", ") + (unexpected.count > 8 ? ", ..." : "")) }
+        if !mismatched.isEmpty { parts.append(mismatched.prefix(8).joined(separator: "; ") + (mismatched.count > 8 ? "; ..." : "")) }
+        return "\(file): weights do not fit the model: " + parts.joined(separator: "; ")
+    }
+}
+
+extension ModelState {
+    /// The state as safetensors tensors under the reference names, in state_dict order, in PyTorch layouts.
+    public func namedTensors() -> [NamedTensor] {
+        entries.map { entry in
+            switch entry.kind {
+            case .counter:
+                return NamedTensor(name: entry.name, shape: entry.shape, int64s: [counters[entry.offset]])
+            case .parameter, .buffer:
+                let source = entry.kind == .buffer ? buffers.pointer + entry.offset : parameters.pointer + entry.offset
+                var values = [Float](repeating: 0, count: entry.count)
+                if case let .convolution(geometry) = entry.layout {
+                    values.withUnsafeMutableBufferPointer { Conv2D.weightToPyTorch(source, to: $0.baseAddress!, geometry: geometry) }
+                } else {
+                    values.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: source, count: entry.count) }
+                }
+                return NamedTensor(name: entry.name, shape: entry.shape, floats: values)
+            }
+        }
+    }
+
+    /// Writes the state to a safetensors file (atomically), loadable by PyTorch's `load_state_dict(strict=True)`.
+    public func save(to path: String, metadata: [String: String] = [:]) throws {
+        try SafeTensorsWriter.write(tensors: namedTensors(), metadata: metadata.merging(["format": "pt"]) { a, _ in a }, to: path)
+    }
+
+    /// Loads every entry from a safetensors file. Strict: any missing, unexpected or wrongly shaped tensor is
+    /// one error listing them all, and nothing is changed. Float tensors may be F32, F64, F16 or BF16.
+    public func load(from path: String) throws {
+        let file = try SafeTensorsFile(contentsOf: path)
+        var problem = StateDictionaryError(file: path)
+        let names = Set(entries.map(\.name))
+        problem.unexpected = file.names.filter { !names.contains($0) }
+        for entry in entries {
+            guard file.contains(entry.name) else { problem.missing.append(entry.name); continue }
+            let info = try file.info(entry.name)
+            let wanted = entry.kind == .counter ? "I64" : "a float type"
+            let dtypeOK = entry.kind == .counter ? info.dtype == .i64 : info.dtype.isFloatingPoint
+            if info.shape != entry.shape || !dtypeOK {
+                problem.mismatched.append("'\(entry.name)' is \(info.dtype.rawValue) \(info.shape), the model needs \(wanted) \(entry.shape)")
+            }
+        }
+        guard problem.missing.isEmpty, problem.unexpected.isEmpty, problem.mismatched.isEmpty else { throw problem }
+        for entry in entries {
+            switch entry.kind {
+            case .counter:
+                counters[entry.offset] = try file.int64s(entry.name)[0]
+            case .parameter, .buffer:
+                let values = try file.floats(entry.name)
+                let destination = entry.kind == .buffer ? buffers.pointer + entry.offset : parameters.pointer + entry.offset
+                values.withUnsafeBufferPointer { source in
+                    if case let .convolution(geometry) = entry.layout {
+                        Conv2D.weightFromPyTorch(source.baseAddress!, to: destination, geometry: geometry)
+                    } else {
+                        destination.update(from: source.baseAddress!, count: entry.count)
+                    }
+                }
+            }
+        }
+    }
+}

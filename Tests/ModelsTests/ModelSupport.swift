@@ -1,0 +1,44 @@
+import Foundation
+import Models
+import Tensor
+import XCTest
+
+/// The repository root (three levels above this file).
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+/// configs/models/<name>.yaml
+func modelFile(_ name: String) -> String { repositoryRoot.appendingPathComponent("configs/models/\(name).yaml").path }
+
+/// ../shared/reference/yolov5-spd-n, or a skip naming what is missing.
+func goldenDirectory() throws -> URL {
+    let directory = repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/reference/yolov5-spd-n")
+    guard FileManager.default.fileExists(atPath: directory.path) else {
+        throw XCTSkip("../shared/reference/yolov5-spd-n is absent: golden comparison with the reference implementation skipped")
+    }
+    return directory
+}
+
+/// Reads a raw little-endian float32 file.
+func readFloats(_ url: URL) throws -> [Float] {
+    let data = try Data(contentsOf: url)
+    return data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+}
+
+/// NCHW -> NHWC.
+func nhwc(fromNCHW v: [Float], n: Int, c: Int, h: Int, w: Int) -> [Float] {
+    var out = [Float](repeating: 0, count: v.count)
+    for b in 0..<n { for ch in 0..<c { for y in 0..<h { for x in 0..<w {
+        out[((b * h + y) * w + x) * c + ch] = v[((b * c + ch) * h + y) * w + x]
+    } } } }
+    return out
+}
+
+/// The engine's raw level [N][ny][nx][na*no] -> PyTorch's (N, na, ny, nx, no).
+func pytorchLayout(_ raw: Tensor, anchors na: Int) -> [Float] {
+    let s = raw.shape, no = s.c / na, v = raw.values
+    var out = [Float](repeating: 0, count: v.count)
+    for b in 0..<s.n { for a in 0..<na { for y in 0..<s.h { for x in 0..<s.w { for k in 0..<no {
+        out[(((b * na + a) * s.h + y) * s.w + x) * no + k] = v[((b * s.h + y) * s.w + x) * s.c + a * no + k]
+    } } } } }
+    return out
+}
