@@ -23,7 +23,7 @@ public final class YOLOLoss {
     // Scratch, reused across calls.
     private var matches: [AssignedTarget] = []
     private var boxGradients: [CentreBox] = []  // d(sum of CIoU) / d(raw box logits), per match
-    private var objectnessTargets: [Float] = []  // tobj of the level being computed, [batch][ny][nx][na]
+    private var objectnessTargets: [Float] = []  // tobj of the level being computed, [batch][ny][nx][na] first
 
     /// Builds the loss for `anchorsInPixels[level][anchor]` (all levels with the same anchor count) at `strides`
     /// (one per level, P3 first) and `hyperparameters` already scaled for training (see `scaledForTraining`).
@@ -105,10 +105,11 @@ public final class YOLOLoss {
     /// lbox * box gain for this level's `matches`; also fills `objectnessTargets` (last match wins) and
     /// `boxGradients` (d CIoU / d raw box logits).
     private func boxLoss(raw: UnsafePointer<Float>, geometry: LevelGeometry, levelAnchors: [(w: Float, h: Float)]) -> Double {
-        if objectnessTargets.count != geometry.slots {
+        // Sized by the largest level seen; a level uses its first `slots` elements.
+        if objectnessTargets.count < geometry.slots {
             objectnessTargets = [Float](repeating: 0, count: geometry.slots)
         } else {
-            objectnessTargets.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+            objectnessTargets.withUnsafeMutableBufferPointer { $0[..<geometry.slots].update(repeating: 0) }
         }
         boxGradients.removeAll(keepingCapacity: true)
         guard !matches.isEmpty else { return 0 }
