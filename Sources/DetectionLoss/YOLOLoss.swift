@@ -81,7 +81,7 @@ public final class YOLOLoss {
                 classification += classLoss(raw: level.raw, geometry: geometry, gradient: gradient)
             }
             if let gradient {
-                addBoxGradients(raw: level.raw, geometry: geometry, into: gradient, batch: batch)
+                addBoxGradients(geometry: geometry, into: gradient)
             }
         }
         return LossBreakdown(total: (box + objectness + classification) * Double(batch), box: box,
@@ -176,11 +176,10 @@ public final class YOLOLoss {
     }
 
     /// Adds d(total) / d(raw box logits) of every match (stored by `boxLoss`) into `gradient`.
-    private func addBoxGradients(raw: UnsafePointer<Float>, geometry: LevelGeometry, into gradient: UnsafeMutablePointer<Float>,
-                                 batch: Int) {
+    private func addBoxGradients(geometry: LevelGeometry, into gradient: UnsafeMutablePointer<Float>) {
         guard !matches.isEmpty else { return }
         // total = batch * box * mean(1 - CIoU).
-        let scale = -Double(batch) * hyperparameters.box / Double(matches.count)
+        let scale = -Double(geometry.batch) * hyperparameters.box / Double(matches.count)
         for (match, boxGradient) in zip(matches, boxGradients) {
             let logits = gradient + geometry.slot(of: match) * geometry.outputs
             logits[0] += Float(scale * boxGradient.x)

@@ -70,6 +70,9 @@ final class InputValidationTests: XCTestCase {
         XCTAssertThrowsError(try evaluate(loss, level(), batch: 0, targets: [], gradients: false)) { error in
             XCTAssertTrue("\(error)".contains("batch size must be positive"), "\(error)")
         }
+        XCTAssertThrowsError(try evaluate(loss, [LevelOutput(raw: [0], ny: 0, nx: 2)], batch: 1, targets: [], gradients: false)) { error in
+            XCTAssertTrue("\(error)".contains("level 0 has an empty grid 0x2"), "\(error)")
+        }
         let raw = [Float](repeating: 0, count: 9)
         try raw.withUnsafeBufferPointer { buffer in
             XCTAssertThrowsError(try loss.compute(levels: [(raw: buffer.baseAddress!, ny: 1, nx: 1)], batch: 1, targets: [],
@@ -91,6 +94,18 @@ final class InputValidationTests: XCTestCase {
         XCTAssertThrowsError(try YOLOLoss(classes: 0, anchorsInPixels: Self.anchorsInPixels, strides: [8],
                                           hyperparameters: LossHyperparameters(balance: [4.0]))) { error in
             XCTAssertTrue("\(error)".contains("classes must be positive"), "\(error)")
+        }
+        XCTAssertThrowsError(try YOLOLoss(classes: 4, anchorsInPixels: Self.anchorsInPixels, strides: [0],
+                                          hyperparameters: LossHyperparameters(balance: [4.0]))) { error in
+            XCTAssertTrue("\(error)".contains("strides must be positive"), "\(error)")
+        }
+        XCTAssertThrowsError(try YOLOLoss(classes: 4, anchorsInPixels: [[(10, 0)]], strides: [8],
+                                          hyperparameters: LossHyperparameters(balance: [4.0]))) { error in
+            XCTAssertTrue("\(error)".contains("anchor sizes must be positive and finite"), "\(error)")
+        }
+        XCTAssertThrowsError(try YOLOLoss(classes: 4, anchorsInPixels: [[(10, 13)], [(30, 61), (62, 45)]], strides: [8, 16],
+                                          hyperparameters: LossHyperparameters(balance: [4.0, 1.0]))) { error in
+            XCTAssertTrue("\(error)".contains("the same positive number of anchors, got [1, 2]"), "\(error)")
         }
     }
 }
