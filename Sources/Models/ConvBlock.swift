@@ -1,10 +1,5 @@
 import Tensor
 
-/// The activation that follows a conv + batch norm.
-public enum ActivationKind: String, Sendable {
-    case silu, relu, identity
-}
-
 /// Batch-norm constants: YOLOv5 uses eps 1e-3, momentum 0.03; ResNet PyTorch's defaults 1e-5, 0.1.
 public struct BatchNormSettings: Sendable {
     public var eps: Float
@@ -50,6 +45,8 @@ public final class ConvBlock: SingleInputLayer {
     private unowned let context: ModelContext
     private let convOutput = Tensor(), output = Tensor()
     private var input: Tensor?
+    /// The input shape of the last forward pass.
+    public var lastInputShape: TensorShape? { input?.shape }
     /// Statistics of the last forward: mean[C], invStd[C], scratch[3C]; moments in Double [2C].
     private var statistics: [Float], moments: [Double]
     public private(set) var forwardFLOPs: Double = 0
@@ -95,7 +92,7 @@ public final class ConvBlock: SingleInputLayer {
             if training {
                 moments.withUnsafeMutableBufferPointer { m in
                     m.update(repeating: 0)
-                    BatchNorm.addMoments(input: convOutput.pointer, pixels: pixels, channels: c, moments: m.baseAddress!)
+                    BatchNorm.addMoments(input: convOutput.pointer, pixels: pixels, channels: c, moments: m.baseAddress!, scratch: scratch)
                     BatchNorm.statistics(moments: m.baseAddress!, count: pixels, channels: c, eps: batchNorm.settings.eps,
                                          momentum: batchNorm.settings.momentum, mean: mean, invStd: invStd,
                                          runningMean: state.values(batchNorm.runningMean), runningVar: state.values(batchNorm.runningVar))
@@ -105,13 +102,9 @@ public final class ConvBlock: SingleInputLayer {
                 BatchNorm.inferenceStatistics(runningMean: state.values(batchNorm.runningMean), runningVar: state.values(batchNorm.runningVar),
                                               channels: c, eps: batchNorm.settings.eps, mean: mean, invStd: invStd)
             }
-            BatchNorm.normalize(input: convOutput.pointer, pixels: pixels, channels: c, mean: mean, invStd: invStd,
-                                gamma: state.values(batchNorm.weight), beta: state.values(batchNorm.bias), output: output.pointer, scratch: scratch)
-        }
-        switch activation {
-        case .silu: Activation.siluForward(input: output.pointer, output: output.pointer, count: output.count)
-        case .relu: Activation.reluForward(input: output.pointer, output: output.pointer, count: output.count)
-        case .identity: break
+            BatchNorm.normalizeActivate(input: convOutput.pointer, pixels: pixels, channels: c, mean: mean, invStd: invStd,
+                                        gamma: state.values(batchNorm.weight), beta: state.values(batchNorm.bias), activation: activation,
+                                        output: output.pointer, scratch: scratch)
         }
         self.input = input
         return output
@@ -119,36 +112,26 @@ public final class ConvBlock: SingleInputLayer {
 
     public func backward(_ outputGradient: Tensor, inputGradient: Tensor?, accumulate: Bool) {
         guard let input else { preconditionFailure("\(name): backward before forward") }
-        let state = context.state, c = geometry.outChannels, shape = convOutput.shape, pixels = shape.pixels, count = shape.count
+        let state = context.state, c = geometry.outChannels, shape = convOutput.shape, pixels = shape.pixels
         let workspace = context.workspace
-        let normalized = workspace.scratch(count, slot: .first), preActivationGradient = workspace.scratch(count, slot: .second)
+        let normGradient = workspace.scratch(shape.count, slot: .first), convGradient = workspace.scratch(shape.count, slot: .second)
         statistics.withUnsafeMutableBufferPointer { stats in
             let mean = UnsafePointer(stats.baseAddress!), invStd = mean + c, scratch = stats.baseAddress! + 2 * c
-            // dL/d(BN output): through the activation, recomputing its input.
-            var bnGradient = UnsafePointer(outputGradient.pointer)
-            if activation != .identity {
-                BatchNorm.normalize(input: convOutput.pointer, pixels: pixels, channels: c, mean: mean, invStd: invStd,
-                                    gamma: state.values(batchNorm.weight), beta: state.values(batchNorm.bias), output: normalized, scratch: scratch)
-                if activation == .silu {
-                    Activation.siluBackward(input: normalized, outputGradient: outputGradient.pointer, inputGradient: preActivationGradient, count: count, accumulate: false)
-                } else {
-                    Activation.reluBackward(input: normalized, outputGradient: outputGradient.pointer, inputGradient: preActivationGradient, count: count, accumulate: false)
-                }
-                bnGradient = UnsafePointer(preActivationGradient)
-            }
-            // dL/d(conv output) through batch norm, into the `normalized` scratch (no longer needed).
+            let gamma = state.values(batchNorm.weight)
             moments.withUnsafeMutableBufferPointer { m in
                 m.update(repeating: 0)
-                BatchNorm.addGradientMoments(input: convOutput.pointer, outputGradient: bnGradient, pixels: pixels, channels: c,
-                                             mean: mean, invStd: invStd, sums: m.baseAddress!)
+                // dL/d(BN output before the activation), and the sums batch norm's backward needs, in one pass.
+                BatchNorm.activationBackwardMoments(input: convOutput.pointer, output: output.pointer, outputGradient: outputGradient.pointer, pixels: pixels, channels: c,
+                                                    mean: mean, invStd: invStd, gamma: gamma, beta: state.values(batchNorm.bias),
+                                                    activation: activation, normGradient: normGradient, sums: m.baseAddress!, scratch: scratch)
                 BatchNorm.addParameterGradients(sums: m.baseAddress!, channels: c, gammaGradient: state.gradient(batchNorm.weight),
                                                 betaGradient: state.gradient(batchNorm.bias))
-                BatchNorm.inputGradient(input: convOutput.pointer, outputGradient: bnGradient, pixels: pixels, channels: c, mean: mean,
-                                        invStd: invStd, gamma: state.values(batchNorm.weight), sums: m.baseAddress!, count: pixels,
-                                        inputGradient: normalized, accumulate: false, scratch: scratch)
+                BatchNorm.inputGradient(input: convOutput.pointer, outputGradient: normGradient, pixels: pixels, channels: c, mean: mean,
+                                        invStd: invStd, gamma: gamma, sums: m.baseAddress!, count: pixels,
+                                        inputGradient: convGradient, accumulate: false, scratch: scratch)
             }
         }
-        Conv2D.backward(input: input.pointer, inputShape: input.shape, weight: state.values(weight), outputGradient: normalized,
+        Conv2D.backward(input: input.pointer, inputShape: input.shape, weight: state.values(weight), outputGradient: convGradient,
                         outputShape: shape, inputGradient: inputGradient?.pointer, accumulateInputGradient: accumulate,
                         weightGradient: state.gradient(weight), biasGradient: nil, geometry: geometry, workspace: workspace)
     }

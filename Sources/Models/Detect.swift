@@ -92,6 +92,13 @@ public final class Detect {
         }
     }
 
+    /// The head's convolutions with their input shapes from the last forward.
+    public var convolutions: [ConvolutionShape] {
+        zip(convs.indices, inputs).map { level, input in
+            ConvolutionShape(name: "Detect.m.\(level)", geometry: convs[level].geometry, inputShape: input.shape, hasBias: true)
+        }
+    }
+
     /// Number of predictions per image of the last forward: sum of na * ny * nx.
     public var predictionsPerImage: Int { outputs.reduce(0) { $0 + anchorsPerLevel * $1.shape.h * $1.shape.w } }
 

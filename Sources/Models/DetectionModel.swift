@@ -23,7 +23,7 @@ public final class DetectionModel {
     /// Input downsampling of the deepest level: image sides must be multiples of it.
     public let maximumStride: Int
     /// The layers of every row but the last (Detect).
-    private let layers: [Layer]
+    let layers: [Layer]
     private var inputsOf: [[Tensor]]
     private var outputs: [Tensor?]
     private var featureInputs: [Tensor]
@@ -96,6 +96,9 @@ public final class DetectionModel {
             layers[i].backward(gradients[i], inputGradients: inputGradientsOf[i], accumulate: accumulateOf[i])
         }
     }
+
+    /// Output shapes of the last forward pass per row (nil for the Detect row).
+    public var outputShapes: [TensorShape?] { outputs.map { $0?.shape } + [nil] }
 
     /// Forward FLOPs of the last forward pass (conv layers, 2 per multiply-add).
     public var forwardFLOPs: Double { layers.reduce(detect.forwardFLOPs) { $0 + $1.forwardFLOPs } }

@@ -4,15 +4,30 @@
 /// backward = `addGradientMoments` -> [all-reduce sums] -> `inputGradient` (+ parameter gradients from local sums).
 /// Sums are accumulated in Double so large batches keep float32-level accuracy.
 public enum BatchNorm {
-    /// moments[0..<C] += sum_x, moments[C..<2C] += sum_x^2 over all pixels of input[P, C].
-    public static func addMoments(input: UnsafePointer<Float>, pixels: Int, channels c: Int, moments: UnsafeMutablePointer<Double>) {
-        let sum = moments, squares = moments + c
-        for p in 0..<pixels {
-            let row = input + p * c
-            for j in 0..<c {
-                let x = Double(row[j])
-                sum[j] += x
-                squares[j] += x * x
+    /// moments[0..<C] += sum_x, moments[C..<2C] += sum_x^2 over all pixels of input[P, C]. `scratch` holds 2C floats.
+    public static func addMoments(input: UnsafePointer<Float>, pixels: Int, channels c: Int, moments: UnsafeMutablePointer<Double>,
+                                  scratch: UnsafeMutablePointer<Float>) {
+        OpProfiler.measure(.batchNorm) {
+            let sum = moments, squares = moments + c, blockSum = scratch, blockSquares = scratch + c
+            // Float partial sums over blocks of rows keep the inner loop vectorised; Double across blocks.
+            let block = 64
+            var start = 0
+            while start < pixels {
+                let end = min(start + block, pixels)
+                for j in 0..<c { blockSum[j] = 0; blockSquares[j] = 0 }
+                for p in start..<end {
+                    let row = input + p * c
+                    for j in 0..<c {
+                        let x = row[j]
+                        blockSum[j] += x
+                        blockSquares[j] += x * x
+                    }
+                }
+                for j in 0..<c {
+                    sum[j] += Double(blockSum[j])
+                    squares[j] += Double(blockSquares[j])
+                }
+                start = end
             }
         }
     }
@@ -24,24 +39,28 @@ public enum BatchNorm {
         mean: UnsafeMutablePointer<Float>, invStd: UnsafeMutablePointer<Float>,
         runningMean: UnsafeMutablePointer<Float>, runningVar: UnsafeMutablePointer<Float>
     ) {
-        let n = Double(count)
-        for j in 0..<c {
-            let m = moments[j] / n
-            let variance = max(moments[c + j] / n - m * m, 0)
-            mean[j] = Float(m)
-            invStd[j] = Float(1 / (variance + Double(eps)).squareRoot())
-            let unbiased = count > 1 ? variance * n / (n - 1) : variance
-            runningMean[j] = Float((1 - Double(momentum)) * Double(runningMean[j]) + Double(momentum) * m)
-            runningVar[j] = Float((1 - Double(momentum)) * Double(runningVar[j]) + Double(momentum) * unbiased)
+        OpProfiler.measure(.batchNorm) {
+            let n = Double(count)
+            for j in 0..<c {
+                let m = moments[j] / n
+                let variance = max(moments[c + j] / n - m * m, 0)
+                mean[j] = Float(m)
+                invStd[j] = Float(1 / (variance + Double(eps)).squareRoot())
+                let unbiased = count > 1 ? variance * n / (n - 1) : variance
+                runningMean[j] = Float((1 - Double(momentum)) * Double(runningMean[j]) + Double(momentum) * m)
+                runningVar[j] = Float((1 - Double(momentum)) * Double(runningVar[j]) + Double(momentum) * unbiased)
+            }
         }
     }
 
     /// Inference statistics: mean = runningMean, invStd = 1/sqrt(runningVar + eps).
     public static func inferenceStatistics(runningMean: UnsafePointer<Float>, runningVar: UnsafePointer<Float>, channels c: Int,
                                            eps: Float, mean: UnsafeMutablePointer<Float>, invStd: UnsafeMutablePointer<Float>) {
-        for j in 0..<c {
-            mean[j] = runningMean[j]
-            invStd[j] = Float(1 / (Double(runningVar[j]) + Double(eps)).squareRoot())
+        OpProfiler.measure(.batchNorm) {
+            for j in 0..<c {
+                mean[j] = runningMean[j]
+                invStd[j] = Float(1 / (Double(runningVar[j]) + Double(eps)).squareRoot())
+            }
         }
     }
 
@@ -50,15 +69,100 @@ public enum BatchNorm {
         input: UnsafePointer<Float>, pixels: Int, channels c: Int, mean: UnsafePointer<Float>, invStd: UnsafePointer<Float>,
         gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>
     ) {
-        // y = x * scale + shift with scale = gamma * invStd, shift = beta - mean * scale
-        let scale = scratch, shift = scratch + c
-        for j in 0..<c {
-            scale[j] = gamma[j] * invStd[j]
-            shift[j] = beta[j] - mean[j] * scale[j]
+        OpProfiler.measure(.batchNorm) {
+            // y = x * scale + shift with scale = gamma * invStd, shift = beta - mean * scale
+            let scale = scratch, shift = scratch + c
+            for j in 0..<c {
+                scale[j] = gamma[j] * invStd[j]
+                shift[j] = beta[j] - mean[j] * scale[j]
+            }
+            for p in 0..<pixels {
+                let x = input + p * c, y = output + p * c
+                for j in 0..<c { y[j] = x[j] * scale[j] + shift[j] }
+            }
         }
-        for p in 0..<pixels {
-            let x = input + p * c, y = output + p * c
-            for j in 0..<c { y[j] = x[j] * scale[j] + shift[j] }
+    }
+
+    /// output[P, C] = act(gamma * (input - mean) * invStd + beta): normalisation and activation in one pass.
+    public static func normalizeActivate(
+        input: UnsafePointer<Float>, pixels: Int, channels c: Int, mean: UnsafePointer<Float>, invStd: UnsafePointer<Float>,
+        gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, activation: ActivationKind, output: UnsafeMutablePointer<Float>,
+        scratch: UnsafeMutablePointer<Float>
+    ) {
+        OpProfiler.measure(.batchNorm) {
+            let scale = scratch, shift = scratch + c
+            for j in 0..<c {
+                scale[j] = gamma[j] * invStd[j]
+                shift[j] = beta[j] - mean[j] * scale[j]
+            }
+            activation.withFunction { act in
+                for p in 0..<pixels {
+                    let x = input + p * c, y = output + p * c
+                    for j in 0..<c { y[j] = act(x[j] * scale[j] + shift[j]) }
+                }
+            }
+        }
+    }
+
+    /// Backward through y = act(BN(x)) up to the BN input, first pass: with z = gamma * xhat + beta recomputed from x,
+    /// dz = doutput * act'(z) is written to `normGradient` and sums[0..<C] += sum dz, sums[C..<2C] += sum dz * xhat.
+    /// `output` is the forward's y, which gives SiLU's derivative without another exponential:
+    /// s = sigmoid(z) = y / z and silu'(z) = s + y * (1 - s). `inputGradient` then finishes dL/dx from dz and the
+    /// (possibly all-reduced) sums.
+    public static func activationBackwardMoments(
+        input: UnsafePointer<Float>, output: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>, pixels: Int, channels c: Int,
+        mean: UnsafePointer<Float>, invStd: UnsafePointer<Float>, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
+        activation: ActivationKind, normGradient: UnsafeMutablePointer<Float>, sums: UnsafeMutablePointer<Double>,
+        scratch: UnsafeMutablePointer<Float>
+    ) {
+        OpProfiler.measure(.batchNorm) {
+            switch activation {
+            case .silu:
+                accumulateActivationBackward(input, output, outputGradient, pixels, c, mean, invStd, gamma, beta, normGradient, sums, scratch) { z, y in
+                    let s = z != 0 ? y / z : 0.5
+                    return s + y * (1 - s)
+                }
+            case .relu:
+                accumulateActivationBackward(input, output, outputGradient, pixels, c, mean, invStd, gamma, beta, normGradient, sums, scratch) { z, _ in
+                    z > 0 ? 1 : 0
+                }
+            case .identity:
+                accumulateActivationBackward(input, output, outputGradient, pixels, c, mean, invStd, gamma, beta, normGradient, sums, scratch) { _, _ in 1 }
+            }
+        }
+    }
+
+    @inline(__always)
+    private static func accumulateActivationBackward(
+        _ input: UnsafePointer<Float>, _ output: UnsafePointer<Float>, _ outputGradient: UnsafePointer<Float>, _ pixels: Int, _ c: Int,
+        _ mean: UnsafePointer<Float>, _ invStd: UnsafePointer<Float>, _ gamma: UnsafePointer<Float>, _ beta: UnsafePointer<Float>,
+        _ normGradient: UnsafeMutablePointer<Float>, _ sums: UnsafeMutablePointer<Double>, _ scratch: UnsafeMutablePointer<Float>,
+        _ derivative: (_ z: Float, _ y: Float) -> Float
+    ) {
+        let shift = scratch, blockDz = scratch + c, blockDzXhat = scratch + 2 * c
+        for j in 0..<c { shift[j] = -mean[j] * invStd[j] }
+        let sumDz = sums, sumDzXhat = sums + c
+        // Float partial sums over blocks of rows keep the inner loop vectorised; Double across blocks.
+        let block = 64
+        var start = 0
+        while start < pixels {
+            let end = min(start + block, pixels)
+            for j in 0..<c { blockDz[j] = 0; blockDzXhat[j] = 0 }
+            for p in start..<end {
+                let x = input + p * c, y = output + p * c, dy = outputGradient + p * c, dz = normGradient + p * c
+                for j in 0..<c {
+                    let xhat = x[j] * invStd[j] + shift[j]
+                    let g = dy[j] * derivative(gamma[j] * xhat + beta[j], y[j])
+                    dz[j] = g
+                    blockDz[j] += g
+                    blockDzXhat[j] += g * xhat
+                }
+            }
+            for j in 0..<c {
+                sumDz[j] += Double(blockDz[j])
+                sumDzXhat[j] += Double(blockDzXhat[j])
+            }
+            start = end
         }
     }
 
@@ -67,13 +171,15 @@ public enum BatchNorm {
         input: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>, pixels: Int, channels c: Int,
         mean: UnsafePointer<Float>, invStd: UnsafePointer<Float>, sums: UnsafeMutablePointer<Double>
     ) {
-        let sumDy = sums, sumDyXhat = sums + c
-        for p in 0..<pixels {
-            let x = input + p * c, dy = outputGradient + p * c
-            for j in 0..<c {
-                let g = Double(dy[j])
-                sumDy[j] += g
-                sumDyXhat[j] += g * Double((x[j] - mean[j]) * invStd[j])
+        OpProfiler.measure(.batchNorm) {
+            let sumDy = sums, sumDyXhat = sums + c
+            for p in 0..<pixels {
+                let x = input + p * c, dy = outputGradient + p * c
+                for j in 0..<c {
+                    let g = Double(dy[j])
+                    sumDy[j] += g
+                    sumDyXhat[j] += g * Double((x[j] - mean[j]) * invStd[j])
+                }
             }
         }
     }
@@ -81,9 +187,11 @@ public enum BatchNorm {
     /// dgamma += sum dy * xhat, dbeta += sum dy (from this rank's gradient moments).
     public static func addParameterGradients(sums: UnsafePointer<Double>, channels c: Int,
                                              gammaGradient: UnsafeMutablePointer<Float>, betaGradient: UnsafeMutablePointer<Float>) {
-        for j in 0..<c {
-            betaGradient[j] += Float(sums[j])
-            gammaGradient[j] += Float(sums[c + j])
+        OpProfiler.measure(.batchNorm) {
+            for j in 0..<c {
+                betaGradient[j] += Float(sums[j])
+                gammaGradient[j] += Float(sums[c + j])
+            }
         }
     }
 
@@ -95,20 +203,22 @@ public enum BatchNorm {
         sums: UnsafePointer<Double>, count: Int, inputGradient: UnsafeMutablePointer<Float>, accumulate: Bool,
         scratch: UnsafeMutablePointer<Float>
     ) {
-        // dx = a * dy + b * x + d with a = gamma*invStd, b = -a*invStd*meanDyXhat, d = -a*meanDy - b*mean
-        let a = scratch, b = scratch + c, d = scratch + 2 * c
-        for j in 0..<c {
-            let meanDy = Float(sums[j] / Double(count)), meanDyXhat = Float(sums[c + j] / Double(count))
-            a[j] = gamma[j] * invStd[j]
-            b[j] = -a[j] * invStd[j] * meanDyXhat
-            d[j] = -a[j] * meanDy - b[j] * mean[j]
-        }
-        for p in 0..<pixels {
-            let x = input + p * c, dy = outputGradient + p * c, dx = inputGradient + p * c
-            if accumulate {
-                for j in 0..<c { dx[j] += a[j] * dy[j] + b[j] * x[j] + d[j] }
-            } else {
-                for j in 0..<c { dx[j] = a[j] * dy[j] + b[j] * x[j] + d[j] }
+        OpProfiler.measure(.batchNorm) {
+            // dx = a * dy + b * x + d with a = gamma*invStd, b = -a*invStd*meanDyXhat, d = -a*meanDy - b*mean
+            let a = scratch, b = scratch + c, d = scratch + 2 * c
+            for j in 0..<c {
+                let meanDy = Float(sums[j] / Double(count)), meanDyXhat = Float(sums[c + j] / Double(count))
+                a[j] = gamma[j] * invStd[j]
+                b[j] = -a[j] * invStd[j] * meanDyXhat
+                d[j] = -a[j] * meanDy - b[j] * mean[j]
+            }
+            for p in 0..<pixels {
+                let x = input + p * c, dy = outputGradient + p * c, dx = inputGradient + p * c
+                if accumulate {
+                    for j in 0..<c { dx[j] += a[j] * dy[j] + b[j] * x[j] + d[j] }
+                } else {
+                    for j in 0..<c { dx[j] = a[j] * dy[j] + b[j] * x[j] + d[j] }
+                }
             }
         }
     }

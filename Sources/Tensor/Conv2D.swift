@@ -1,6 +1,6 @@
 /// The geometry of a 2-D convolution over NHWC activations, with weights stored as
 /// [outChannels][kernel][kernel][inChannels] (`weightCount` floats) so that one im2col row matches one weight row.
-public struct ConvGeometry: Equatable, Sendable {
+public struct ConvGeometry: Hashable, Sendable {
     public var inChannels: Int
     public var outChannels: Int
     public var kernel: Int
@@ -89,6 +89,20 @@ public enum Conv2D {
         weightGradient: UnsafeMutablePointer<Float>, biasGradient: UnsafeMutablePointer<Float>?,
         geometry g: ConvGeometry, workspace: Workspace
     ) {
+        backwardWeight(input: input, inputShape: inputShape, outputGradient: outputGradient, outputShape: outputShape,
+                       weightGradient: weightGradient, biasGradient: biasGradient, geometry: g, workspace: workspace)
+        if let inputGradient {
+            backwardInput(weight: weight, outputGradient: outputGradient, outputShape: outputShape, inputGradient: inputGradient,
+                          inputShape: inputShape, accumulate: accumulateInputGradient, geometry: g, workspace: workspace)
+        }
+    }
+
+    /// dweight[Cout, K] += doutput^T * im2col(input); dbias[Cout] += column sums of doutput.
+    public static func backwardWeight(
+        input: UnsafePointer<Float>, inputShape: TensorShape, outputGradient: UnsafePointer<Float>, outputShape: TensorShape,
+        weightGradient: UnsafeMutablePointer<Float>, biasGradient: UnsafeMutablePointer<Float>?,
+        geometry g: ConvGeometry, workspace: Workspace
+    ) {
         let pixels = outputShape.pixels
         if let biasGradient { addColumnSums(of: outputGradient, rows: pixels, columns: g.outChannels, to: biasGradient) }
         if g.isPointwise {
@@ -96,36 +110,49 @@ public enum Conv2D {
             BLAS.gemm(transA: true, transB: false, m: g.outChannels, n: g.inChannels, k: pixels,
                       a: outputGradient, lda: g.outChannels, b: input, ldb: g.inChannels, beta: 1,
                       c: weightGradient, ldc: g.inChannels)
-            if let inputGradient {
-                // dIn[P, Cin] (+)= dOut[P, Cout] * W[Cout, Cin]
-                BLAS.gemm(transA: false, transB: false, m: pixels, n: g.inChannels, k: g.outChannels,
-                          a: outputGradient, lda: g.outChannels, b: weight, ldb: g.inChannels,
-                          beta: accumulateInputGradient ? 1 : 0, c: inputGradient, ldc: g.inChannels)
-            }
             return
         }
         let tile = tileRows(g, pixels: pixels, workspace: workspace)
-        let scratch = workspace.scratch(2 * tile * g.columns)
-        let columns = scratch, columnGradient = scratch + tile * g.columns
-        if let inputGradient, !accumulateInputGradient { inputGradient.update(repeating: 0, count: inputShape.count) }
+        let columns = workspace.scratch(tile * g.columns)
         var row = 0
         while row < pixels {
             let rows = min(tile, pixels - row)
-            let dOut = outputGradient + row * g.outChannels
             Im2Col.gather(input: input, inputShape: inputShape, outputShape: outputShape, geometry: g,
                           firstRow: row, rowCount: rows, columns: columns)
             // dW[Cout, K] += dOut^T[Cout, rows] * cols[rows, K]
             BLAS.gemm(transA: true, transB: false, m: g.outChannels, n: g.columns, k: rows,
-                      a: dOut, lda: g.outChannels, b: columns, ldb: g.columns, beta: 1,
+                      a: outputGradient + row * g.outChannels, lda: g.outChannels, b: columns, ldb: g.columns, beta: 1,
                       c: weightGradient, ldc: g.columns)
-            if let inputGradient {
-                // dCols[rows, K] = dOut[rows, Cout] * W[Cout, K], then scattered back onto the input pixels
-                BLAS.gemm(transA: false, transB: false, m: rows, n: g.columns, k: g.outChannels,
-                          a: dOut, lda: g.outChannels, b: weight, ldb: g.columns, beta: 0,
-                          c: columnGradient, ldc: g.columns)
-                Im2Col.scatterAdd(columns: columnGradient, inputGradient: inputGradient, inputShape: inputShape,
-                                  outputShape: outputShape, geometry: g, firstRow: row, rowCount: rows)
-            }
+            row += rows
+        }
+    }
+
+    /// dinput (+)= col2im(doutput * weight).
+    public static func backwardInput(
+        weight: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>, outputShape: TensorShape,
+        inputGradient: UnsafeMutablePointer<Float>, inputShape: TensorShape, accumulate: Bool,
+        geometry g: ConvGeometry, workspace: Workspace
+    ) {
+        let pixels = outputShape.pixels
+        if g.isPointwise {
+            // dIn[P, Cin] (+)= dOut[P, Cout] * W[Cout, Cin]
+            BLAS.gemm(transA: false, transB: false, m: pixels, n: g.inChannels, k: g.outChannels,
+                      a: outputGradient, lda: g.outChannels, b: weight, ldb: g.inChannels,
+                      beta: accumulate ? 1 : 0, c: inputGradient, ldc: g.inChannels)
+            return
+        }
+        let tile = tileRows(g, pixels: pixels, workspace: workspace)
+        let columnGradient = workspace.scratch(tile * g.columns)
+        if !accumulate { inputGradient.update(repeating: 0, count: inputShape.count) }
+        var row = 0
+        while row < pixels {
+            let rows = min(tile, pixels - row)
+            // dCols[rows, K] = dOut[rows, Cout] * W[Cout, K], then scattered back onto the input pixels
+            BLAS.gemm(transA: false, transB: false, m: rows, n: g.columns, k: g.outChannels,
+                      a: outputGradient + row * g.outChannels, lda: g.outChannels, b: weight, ldb: g.columns, beta: 0,
+                      c: columnGradient, ldc: g.columns)
+            Im2Col.scatterAdd(columns: columnGradient, inputGradient: inputGradient, inputShape: inputShape,
+                              outputShape: outputShape, geometry: g, firstRow: row, rowCount: rows)
             row += rows
         }
     }

@@ -7,16 +7,18 @@ enum Im2Col {
         input: UnsafePointer<Float>, inputShape s: TensorShape, outputShape o: TensorShape, geometry g: ConvGeometry,
         firstRow: Int, rowCount: Int, columns: UnsafeMutablePointer<Float>
     ) {
-        let cin = g.inChannels, k = g.kernel, rowLength = g.columns
-        forEachWindowRun(inputShape: s, outputShape: o, geometry: g, firstRow: firstRow, rowCount: rowCount) {
-            row, ky, iy, kx0, kx1, ix0, b in
-            let dst = columns + row * rowLength + ky * k * cin
-            guard iy >= 0 && iy < s.h else { dst.update(repeating: 0, count: k * cin); return }
-            if kx0 > 0 { dst.update(repeating: 0, count: kx0 * cin) }
-            if kx1 > kx0 {
-                dst.advanced(by: kx0 * cin).update(from: input + ((b * s.h + iy) * s.w + ix0) * cin, count: (kx1 - kx0) * cin)
+        OpProfiler.measure(.im2col) {
+            let cin = g.inChannels, k = g.kernel, rowLength = g.columns
+            forEachWindowRun(inputShape: s, outputShape: o, geometry: g, firstRow: firstRow, rowCount: rowCount) {
+                row, ky, iy, kx0, kx1, ix0, b in
+                let dst = columns + row * rowLength + ky * k * cin
+                guard iy >= 0 && iy < s.h else { dst.update(repeating: 0, count: k * cin); return }
+                if kx0 > 0 { dst.update(repeating: 0, count: kx0 * cin) }
+                if kx1 > kx0 {
+                    dst.advanced(by: kx0 * cin).update(from: input + ((b * s.h + iy) * s.w + ix0) * cin, count: (kx1 - kx0) * cin)
+                }
+                if kx1 < k { dst.advanced(by: kx1 * cin).update(repeating: 0, count: (k - kx1) * cin) }
             }
-            if kx1 < k { dst.advanced(by: kx1 * cin).update(repeating: 0, count: (k - kx1) * cin) }
         }
     }
 
@@ -26,13 +28,15 @@ enum Im2Col {
         columns: UnsafePointer<Float>, inputGradient: UnsafeMutablePointer<Float>, inputShape s: TensorShape,
         outputShape o: TensorShape, geometry g: ConvGeometry, firstRow: Int, rowCount: Int
     ) {
-        let cin = g.inChannels, k = g.kernel, rowLength = g.columns
-        forEachWindowRun(inputShape: s, outputShape: o, geometry: g, firstRow: firstRow, rowCount: rowCount) {
-            row, ky, iy, kx0, kx1, ix0, b in
-            guard iy >= 0 && iy < s.h, kx1 > kx0 else { return }
-            let src = columns + row * rowLength + (ky * k + kx0) * cin
-            let dst = inputGradient + ((b * s.h + iy) * s.w + ix0) * cin
-            for j in 0..<((kx1 - kx0) * cin) { dst[j] += src[j] }
+        OpProfiler.measure(.im2col) {
+            let cin = g.inChannels, k = g.kernel, rowLength = g.columns
+            forEachWindowRun(inputShape: s, outputShape: o, geometry: g, firstRow: firstRow, rowCount: rowCount) {
+                row, ky, iy, kx0, kx1, ix0, b in
+                guard iy >= 0 && iy < s.h, kx1 > kx0 else { return }
+                let src = columns + row * rowLength + (ky * k + kx0) * cin
+                let dst = inputGradient + ((b * s.h + iy) * s.w + ix0) * cin
+                for j in 0..<((kx1 - kx0) * cin) { dst[j] += src[j] }
+            }
         }
     }
 

@@ -13,14 +13,18 @@ public enum SpaceToDepth {
 
     /// output[b, y, x, k*C + c] = input[b, 2y + dy, 2x + dx, c]
     public static func forward(input: UnsafePointer<Float>, inputShape s: TensorShape, output: UnsafeMutablePointer<Float>) {
-        forEachBlock(s) { source, destination, c in (output + destination).update(from: input + source, count: c) }
+        OpProfiler.measure(.layout) {
+            forEachBlock(s) { source, destination, c in (output + destination).update(from: input + source, count: c) }
+        }
     }
 
     /// dinput[b, 2y + dy, 2x + dx, c] (+)= doutput[b, y, x, k*C + c]
     public static func backward(outputGradient: UnsafePointer<Float>, inputShape s: TensorShape,
                                 inputGradient: UnsafeMutablePointer<Float>, accumulate: Bool) {
-        forEachBlock(s) { source, destination, c in
-            Elementwise.route(outputGradient + destination, into: inputGradient + source, count: c, accumulate: accumulate)
+        OpProfiler.measure(.layout) {
+            forEachBlock(s) { source, destination, c in
+                Elementwise.route(outputGradient + destination, into: inputGradient + source, count: c, accumulate: accumulate)
+            }
         }
     }
 
@@ -46,15 +50,19 @@ public enum SpaceToDepth {
 public enum Upsample {
     /// output[b, y, x, :] = input[b, y/2, x/2, :]   [N, H, W, C] -> [N, 2H, 2W, C]
     public static func forward(input: UnsafePointer<Float>, inputShape s: TensorShape, output: UnsafeMutablePointer<Float>) {
-        forEachPair(s) { source, destination, c in (output + destination).update(from: input + source, count: c) }
+        OpProfiler.measure(.layout) {
+            forEachPair(s) { source, destination, c in (output + destination).update(from: input + source, count: c) }
+        }
     }
 
     /// dinput[b, y, x, :] (+)= sum of the 4 output gradients it was copied to.
     public static func backward(outputGradient: UnsafePointer<Float>, inputShape s: TensorShape,
                                 inputGradient: UnsafeMutablePointer<Float>, accumulate: Bool) {
-        if !accumulate { inputGradient.update(repeating: 0, count: s.count) }
-        forEachPair(s) { source, destination, c in
-            Elementwise.route(outputGradient + destination, into: inputGradient + source, count: c, accumulate: true)
+        OpProfiler.measure(.layout) {
+            if !accumulate { inputGradient.update(repeating: 0, count: s.count) }
+            forEachPair(s) { source, destination, c in
+                Elementwise.route(outputGradient + destination, into: inputGradient + source, count: c, accumulate: true)
+            }
         }
     }
 
@@ -74,14 +82,18 @@ public enum Concat {
     /// output[p, offset ..< offset + C] = input[p, :] for one of the inputs   [P, C] -> [P, totalChannels]
     public static func forward(input: UnsafePointer<Float>, channels c: Int, pixels: Int, output: UnsafeMutablePointer<Float>,
                                totalChannels: Int, offset: Int) {
-        for p in 0..<pixels { (output + p * totalChannels + offset).update(from: input + p * c, count: c) }
+        OpProfiler.measure(.layout) {
+            for p in 0..<pixels { (output + p * totalChannels + offset).update(from: input + p * c, count: c) }
+        }
     }
 
     /// dinput_i (+)= doutput[:, offset_i ..< offset_i + C_i] for one input.
     public static func backward(outputGradient: UnsafePointer<Float>, totalChannels: Int, offset: Int, channels c: Int, pixels: Int,
                                 inputGradient: UnsafeMutablePointer<Float>, accumulate: Bool) {
-        for p in 0..<pixels {
-            Elementwise.route(outputGradient + p * totalChannels + offset, into: inputGradient + p * c, count: c, accumulate: accumulate)
+        OpProfiler.measure(.layout) {
+            for p in 0..<pixels {
+                Elementwise.route(outputGradient + p * totalChannels + offset, into: inputGradient + p * c, count: c, accumulate: accumulate)
+            }
         }
     }
 }

@@ -1,6 +1,31 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct SPD: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "spd", abstract: "SPDTrain: train SPD-Conv networks on CPU clusters.")
+    static let configuration = CommandConfiguration(
+        commandName: "spd",
+        abstract: "SPDTrain: train SPD-Conv networks (YOLOv5-SPD, ResNet-SPD) on CPU clusters.",
+        subcommands: [ModelCommand.self, BenchCommand.self])
+}
+
+/// Turns a user error into one line on stderr and exit code 1 (no stack dump).
+func reportingErrors<R>(_ body: () throws -> R) throws -> R {
+    do { return try body() } catch let error as ExitCode { throw error } catch let error as CleanExit { throw error } catch {
+        FileHandle.standardError.write(Data("spd: error: \(error)\n".utf8))
+        throw ExitCode.failure
+    }
+}
+
+/// Resolves a model name (`yolov5-spd-n`) to configs/models/<name>.yaml, or returns a path as given.
+func resolveModelFile(_ nameOrPath: String) -> String {
+    if nameOrPath.hasSuffix(".yaml") || nameOrPath.contains("/") { return nameOrPath }
+    let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+    let candidates = [FileManager.default.currentDirectoryPath]
+        + sequence(first: executable.deletingLastPathComponent(), next: { $0.path == "/" ? nil : $0.deletingLastPathComponent() }).map(\.path)
+    for base in candidates {
+        let path = "\(base)/configs/models/\(nameOrPath).yaml"
+        if FileManager.default.fileExists(atPath: path) { return path }
+    }
+    return "configs/models/\(nameOrPath).yaml"
 }

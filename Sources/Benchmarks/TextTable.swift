@@ -1,0 +1,46 @@
+import Tensor
+
+/// A plain-text table with right-aligned columns, for benchmark reports.
+public struct TextTable {
+    public var header: [String]
+    public var rows: [[String]] = []
+
+    public init(_ header: [String]) { self.header = header }
+
+    public mutating func add(_ row: [String]) { rows.append(row) }
+
+    public var rendered: String {
+        let all = [header] + rows
+        let widths = header.indices.map { column in all.map { $0.indices.contains(column) ? $0[column].count : 0 }.max() ?? 0 }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { String(repeating: " ", count: widths[$0.offset] - $0.element.count) + $0.element }.joined(separator: "  ")
+        }
+        return ([line(header), widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")] + rows.map(line)).joined(separator: "\n")
+    }
+}
+
+/// Formats a number with a fixed number of decimals.
+public func fixed(_ value: Double, _ decimals: Int = 1) -> String {
+    guard value.isFinite else { return "-" }
+    var scale = 1.0
+    for _ in 0..<decimals { scale *= 10 }
+    let rounded = (value * scale).rounded() / scale
+    var text = "\(rounded)"
+    if decimals == 0 { return String(Int(rounded)) }
+    let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+    let fraction = parts.count > 1 ? String(parts[1]) : ""
+    text = String(parts[0]) + "." + fraction.padding(toLength: decimals, withPad: "0", startingAt: 0)
+    return text
+}
+
+/// The median of repeated timings of `body` after one warm-up run.
+public func medianSeconds(repeats: Int, _ body: () throws -> Void) rethrows -> Double {
+    try body()
+    var times: [Double] = []
+    for _ in 0..<max(repeats, 1) {
+        let start = monotonicSeconds()
+        try body()
+        times.append(monotonicSeconds() - start)
+    }
+    return times.sorted()[times.count / 2]
+}
