@@ -1,0 +1,36 @@
+# Shared by the cluster/ scripts: paths, the one build configuration, and helpers. Source it, don't run it.
+set -euo pipefail
+SPD_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# One configuration for the binary and the tests, so `cluster/test` reuses what `cluster/setup` built.
+SPD_BUILD_FLAGS=(-c release -Xswiftc -enable-testing)
+SPD_BIN="$SPD_ROOT/.build/release/spd"
+# Debian packages the project needs: MPI, BLAS, zstd (+ the zstd and tar tools the shard tests compare against).
+SPD_APT_PACKAGES=(libopenmpi-dev openmpi-bin libopenblas-dev libzstd-dev zstd tar python3)
+
+if ! command -v swift >/dev/null 2>&1 && [ -x /opt/swift/usr/bin/swift ]; then export PATH="$PATH:/opt/swift/usr/bin"; fi
+
+log() { printf '[spd %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
+die() { printf 'spd: error: %s\n' "$*" >&2; exit 1; }
+
+# Installs the Debian packages that are missing (apt-get update first, once, only when something is missing).
+install_packages() {
+    local missing=()
+    for package in "$@"; do
+        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    local sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    log "installing Debian packages: ${missing[*]}"
+    $sudo apt-get update -qq || die "apt-get update failed"
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null || die "apt-get install ${missing[*]} failed"
+}
+
+# mpirun options for ranks on this machine: shared memory transport, root allowed, one BLAS thread per rank.
+local_mpirun_options() {
+    local ranks=$1
+    local options=(-np "$ranks" --mca btl self,vader --mca pml ob1 -x OPENBLAS_NUM_THREADS=1)
+    [ "$(id -u)" -eq 0 ] && options+=(--allow-run-as-root)
+    [ "$ranks" -gt "$(nproc)" ] && options+=(--oversubscribe)
+    printf '%s\n' "${options[@]}"
+}
