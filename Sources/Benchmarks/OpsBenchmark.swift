@@ -23,7 +23,7 @@ public struct OpsBenchmark {
         let images = Tensor(TensorShape(n: batch, h: imageSize, w: imageSize, c: 3))
         for i in 0..<images.count { images.pointer[i] = random.uniform(0, 1) }
         _ = try model.forward(images, training: true)
-        output("OpenBLAS: \(BLAS.configuration), \(BLAS.threads) thread(s); \(modelFile) at \(imageSize)x\(imageSize), batch \(batch), median of \(repeats)")
+        output("OpenBLAS: \(BLAS.configuration), \(BLAS.threads) thread(s); \(modelFile) at \(imageSize)x\(imageSize), batch \(batch), best of \(repeats)")
         output(try convolutionTable(model.convolutions))
         output(try stepBreakdown(model, images))
     }
@@ -70,29 +70,29 @@ public struct OpsBenchmark {
         }
         let input = buffer(s.count), weight = buffer(g.weightCount), output = buffer(o.count), outputGradient = buffer(o.count)
         let inputGradient = buffer(s.count), weightGradient = buffer(g.weightCount), bias = buffer(g.outChannels)
-        let forward = medianSeconds(repeats: repeats) {
+        let forward = bestSeconds(repeats: repeats) {
             Conv2D.forward(input: input.pointer, inputShape: s, weight: weight.pointer, bias: conv.hasBias ? bias.pointer : nil,
                            output: output.pointer, outputShape: o, geometry: g, workspace: workspace)
         }
-        let backwardInput = medianSeconds(repeats: repeats) {
+        let backwardInput = bestSeconds(repeats: repeats) {
             Conv2D.backwardInput(weight: weight.pointer, outputGradient: outputGradient.pointer, outputShape: o, inputGradient: inputGradient.pointer,
                                  inputShape: s, accumulate: false, geometry: g, workspace: workspace)
         }
-        let backwardWeight = medianSeconds(repeats: repeats) {
+        let backwardWeight = bestSeconds(repeats: repeats) {
             Conv2D.backwardWeight(input: input.pointer, inputShape: s, outputGradient: outputGradient.pointer, outputShape: o,
                                   weightGradient: weightGradient.pointer, biasGradient: conv.hasBias ? bias.pointer : nil, geometry: g, workspace: workspace)
         }
         // The GEMMs alone, on the whole column matrix (for 1x1 convs the activation itself).
         let m = o.pixels, n = g.outChannels, k = g.columns
         let columns = g.isPointwise ? input : buffer(m * k), columnGradient = g.isPointwise ? inputGradient : buffer(m * k)
-        let gemmForward = medianSeconds(repeats: repeats) {
+        let gemmForward = bestSeconds(repeats: repeats) {
             BLAS.gemm(transA: false, transB: true, m: m, n: n, k: k, a: columns.pointer, lda: k, b: weight.pointer, ldb: k, beta: 0, c: output.pointer, ldc: n)
         }
-        let gemmInput = medianSeconds(repeats: repeats) {
+        let gemmInput = bestSeconds(repeats: repeats) {
             BLAS.gemm(transA: false, transB: false, m: m, n: k, k: n, a: outputGradient.pointer, lda: n, b: weight.pointer, ldb: k, beta: 0,
                       c: columnGradient.pointer, ldc: k)
         }
-        let gemmWeight = medianSeconds(repeats: repeats) {
+        let gemmWeight = bestSeconds(repeats: repeats) {
             BLAS.gemm(transA: true, transB: false, m: n, n: k, k: m, a: outputGradient.pointer, lda: n, b: columns.pointer, ldb: k, beta: 1,
                       c: weightGradient.pointer, ldc: k)
         }

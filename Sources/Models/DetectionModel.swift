@@ -32,6 +32,7 @@ public final class DetectionModel {
     /// accumulateOf[i][j]: whether row i's backward adds to (rather than writes) the gradient of its j-th input.
     private let accumulateOf: [[Bool]]
     private let detectAccumulate: [Bool]
+    private let detectInputGradients: [Tensor?]
     private var image = Tensor()
 
     /// Builds the model; `classes` overrides the file's nc. Parameters are initialised with `seed`.
@@ -60,6 +61,7 @@ public final class DetectionModel {
             accumulate[i] = rows[i].from.map { $0 >= 0 && !written.insert($0).inserted }
         }
         accumulateOf = accumulate
+        detectInputGradients = detectSources.map { [gradients] in gradients[$0] }
         for (i, row) in rows.dropLast().enumerated() {
             for (j, source) in row.from.enumerated() where source >= 0 { inputGradientsOf[i][j] = gradients[source] }
         }
@@ -90,7 +92,7 @@ public final class DetectionModel {
     public func backward(_ levelGradients: [Tensor]) {
         let sources = rows.last!.from
         for source in sources { gradients[source].reshape(outputs[source]!.shape) }
-        detect.backward(levelGradients, inputGradients: sources.map { gradients[$0] }, accumulate: detectAccumulate)
+        detect.backward(levelGradients, inputGradients: detectInputGradients, accumulate: detectAccumulate)
         for i in (0..<layers.count).reversed() {
             for (j, source) in rows[i].from.enumerated() where source >= 0 { gradients[source].reshape(outputs[source]!.shape) }
             layers[i].backward(gradients[i], inputGradients: inputGradientsOf[i], accumulate: accumulateOf[i])

@@ -11,8 +11,8 @@ public enum OpCategory: Int, CaseIterable, Sendable {
         switch self {
         case .gemm: return "GEMM"
         case .im2col: return "im2col/col2im"
-        case .batchNorm: return "batch norm"
-        case .activation: return "activations"
+        case .batchNorm: return "batch norm + activation"
+        case .activation: return "standalone activations"
         case .layout: return "SPD/concat/upsample/pool"
         case .elementwise: return "residual/routing"
         }

@@ -15,7 +15,7 @@ struct BenchCommand: ParsableCommand {
         var imgsz = 320
         @Option(help: "Batch size.")
         var batch = 8
-        @Option(help: "Timed repetitions per measurement (the median is reported).")
+        @Option(help: "Timed repetitions per measurement (the fastest is reported).")
         var repeats = 3
         @Option(help: "OpenBLAS threads.")
         var threads = 1
