@@ -46,6 +46,8 @@ let package = Package(
         .target(name: "DetectionLoss", swiftSettings: kernelFlags),
         // Models: YOLOv5-format model files and ResNets built into layer graphs over one parameter arena.
         .target(name: "Models", dependencies: ["Tensor", "TensorFiles", .product(name: "Yams", package: "Yams")], swiftSettings: kernelFlags),
+        // Training: the step (forward, loss, backward), optimizers, schedules.
+        .target(name: "Training", dependencies: ["Tensor", "Models", "DetectionLoss"], swiftSettings: kernelFlags),
         // Benchmarks behind `spd bench`.
         .target(name: "Benchmarks", dependencies: ["Tensor", "Models"], swiftSettings: kernelFlags),
         // The command-line front end.
@@ -56,6 +58,7 @@ let package = Package(
 
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(name: "TensorFilesTests", dependencies: ["TensorFiles"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "Tensor", "DetectionLoss"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Tensor", "TensorFiles"]),
         .testTarget(name: "ChecksumTests", dependencies: ["Checksum"]),
         .testTarget(name: "ShardsTests", dependencies: ["Shards", "Checksum"]),

@@ -1,0 +1,43 @@
+import DetectionLoss
+import Models
+import Tensor
+
+/// One detection training step's compute: forward (training mode), YOLOv5 loss with its gradient on the raw
+/// head outputs, backward into the model's gradient arena (added to what is there, so micro-batches accumulate).
+public final class DetectionStep {
+    public let model: DetectionModel
+    public let loss: YOLOLoss
+    private var levelGradients: [Tensor] = []
+    private var levelViews: [(raw: UnsafePointer<Float>, ny: Int, nx: Int)] = []
+    private var gradientPointers: [UnsafeMutablePointer<Float>] = []
+
+    /// `hyperparameters` as used by the loss (already scaled for the image size, see `scaledForTraining`).
+    public init(model: DetectionModel, hyperparameters: LossHyperparameters) throws {
+        self.model = model
+        let detect = model.detect
+        let strides = (0..<detect.levels).map { model.maximumStride >> (detect.levels - 1 - $0) }
+        loss = try YOLOLoss(classes: detect.classes, anchorsInPixels: detect.anchorsInPixels, strides: strides, hyperparameters: hyperparameters)
+    }
+
+    /// Forward, loss and backward on a batch of images [N, H, W, 3] with normalised targets.
+    @discardableResult
+    public func run(images: Tensor, targets: [DetectionTarget]) throws -> LossBreakdown {
+        let levels = try model.forward(images, training: true)
+        if levelGradients.count != levels.count {
+            levelGradients = levels.map { _ in Tensor() }
+            levelViews = levels.map { (raw: UnsafePointer($0.pointer), ny: 0, nx: 0) }
+            gradientPointers = levelGradients.map(\.pointer)
+        }
+        for (i, level) in levels.enumerated() {
+            levelGradients[i].reshape(level.shape)
+            levelViews[i] = (raw: UnsafePointer(level.pointer), ny: level.shape.h, nx: level.shape.w)
+            gradientPointers[i] = levelGradients[i].pointer
+        }
+        let result = try loss.compute(levels: levelViews, batch: images.shape.n, targets: targets, gradients: gradientPointers)
+        model.backward(levelGradients)
+        return result
+    }
+
+    /// The gradient of the last loss with respect to each raw head output, [N][ny][nx][na * no].
+    public var headGradients: [Tensor] { levelGradients }
+}

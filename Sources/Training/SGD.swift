@@ -1,0 +1,55 @@
+import Models
+
+/// SGD with momentum (PyTorch semantics, optionally Nesterov) over a model's parameter arena, with YOLOv5's three
+/// parameter groups: weight decay applies to conv/linear weights only, and each group has its own learning rate.
+public final class SGD {
+    public var momentum: Float
+    public var nesterov: Bool
+    public var weightDecay: Float
+    private let state: ModelState
+    private var velocity: [Float]
+
+    public init(state: ModelState, momentum: Float, nesterov: Bool = true, weightDecay: Float) {
+        self.state = state
+        self.momentum = momentum
+        self.nesterov = nesterov
+        self.weightDecay = weightDecay
+        velocity = [Float](repeating: 0, count: state.parameterCount)
+    }
+
+    /// The momentum buffer (part of a checkpoint's optimizer state).
+    public var momentumBuffer: [Float] {
+        get { velocity }
+        set {
+            precondition(newValue.count == velocity.count, "SGD momentum buffer of \(newValue.count) values for \(velocity.count) parameters")
+            velocity = newValue
+        }
+    }
+
+    /// p -= lr[group] * d with g = grad (+ weightDecay * p for weights), v = momentum * v + g,
+    /// d = g + momentum * v (Nesterov) or v. A zero initial buffer gives PyTorch's first step (v = g).
+    public func step(learningRates: [ParameterGroup: Float]) {
+        let parameters = state.parameters.pointer, gradients = state.gradients.pointer
+        let mu = momentum
+        velocity.withUnsafeMutableBufferPointer { v in
+            for entry in state.entries {
+                guard case let .parameter(group) = entry.kind, let lr = learningRates[group] else { continue }
+                let decay = group == .weight ? weightDecay : 0
+                let p = parameters + entry.offset, g = gradients + entry.offset, buffer = v.baseAddress! + entry.offset
+                if nesterov {
+                    for i in 0..<entry.count {
+                        let d = g[i] + decay * p[i]
+                        buffer[i] = mu * buffer[i] + d
+                        p[i] -= lr * (d + mu * buffer[i])
+                    }
+                } else {
+                    for i in 0..<entry.count {
+                        let d = g[i] + decay * p[i]
+                        buffer[i] = mu * buffer[i] + d
+                        p[i] -= lr * buffer[i]
+                    }
+                }
+            }
+        }
+    }
+}

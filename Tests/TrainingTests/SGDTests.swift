@@ -1,0 +1,52 @@
+import Models
+import Tensor
+import Training
+import XCTest
+
+final class SGDTests: XCTestCase {
+    /// Two steps against PyTorch's SGD(momentum, nesterov, weight_decay) written out by hand: decay applies to the
+    /// weight group only, each group uses its own learning rate.
+    func testNesterovStepsMatchPyTorchFormula() {
+        let state = ModelState()
+        let weight = state.parameter("w", shape: [2], group: .weight)
+        let bias = state.parameter("b", shape: [1], group: .bias)
+        let scale = state.parameter("g", shape: [1], group: .batchNormWeight)
+        state.finalize()
+        state.values(weight).update(from: [1.0, -2.0], count: 2)
+        state.values(bias).pointee = 0.5
+        state.values(scale).pointee = 1
+        let sgd = SGD(state: state, momentum: 0.9, nesterov: true, weightDecay: 0.1)
+        let lrs: [ParameterGroup: Float] = [.weight: 0.01, .bias: 0.1, .batchNormWeight: 0.01]
+        var expectedW: [Float] = [1.0, -2.0], bufferW: [Float] = [0, 0]
+        var expectedB: Float = 0.5, bufferB: Float = 0
+        for gradients in [([0.5, 1.0], 0.2), ([-0.25, 0.5], -0.4)] as [([Float], Float)] {
+            state.zeroGradients()
+            state.gradient(weight).update(from: gradients.0, count: 2)
+            state.gradient(bias).pointee = gradients.1
+            state.gradient(scale).pointee = 0.3
+            sgd.step(learningRates: lrs)
+            for i in 0..<2 {
+                let d = gradients.0[i] + 0.1 * expectedW[i]
+                bufferW[i] = 0.9 * bufferW[i] + d
+                expectedW[i] -= 0.01 * (d + 0.9 * bufferW[i])
+            }
+            bufferB = 0.9 * bufferB + gradients.1
+            expectedB -= 0.1 * (gradients.1 + 0.9 * bufferB)
+        }
+        XCTAssertEqual(Array(UnsafeBufferPointer(start: state.values(weight), count: 2)), expectedW)
+        XCTAssertEqual(state.values(bias).pointee, expectedB)
+        // BN weight: no decay: 1 - 0.01 * (0.3 + 0.9 * 0.3), then with buffer 0.9 * 0.3 + 0.3.
+        let first: Float = 1 - 0.01 * (0.3 + 0.9 * 0.3)
+        XCTAssertEqual(state.values(scale).pointee, first - 0.01 * (0.3 + 0.9 * (0.9 * 0.3 + 0.3)), accuracy: 1e-7)
+    }
+
+    func testGroupWithoutLearningRateIsFrozen() {
+        let state = ModelState()
+        let weight = state.parameter("w", shape: [1], group: .weight)
+        state.finalize()
+        state.values(weight).pointee = 3
+        state.gradient(weight).pointee = 1
+        SGD(state: state, momentum: 0.9, weightDecay: 0).step(learningRates: [.bias: 1])
+        XCTAssertEqual(state.values(weight).pointee, 3)
+    }
+}
