@@ -49,7 +49,7 @@ let package = Package(
         // Training: the step (forward, loss, backward), optimizers, schedules.
         .target(name: "Training", dependencies: ["Tensor", "Models", "DetectionLoss"], swiftSettings: kernelFlags),
         // Benchmarks behind `spd bench`.
-        .target(name: "Benchmarks", dependencies: ["Tensor", "Models"], swiftSettings: kernelFlags),
+        .target(name: "Benchmarks", dependencies: ["Tensor", "Models", "Training", "DetectionLoss"], swiftSettings: kernelFlags),
         // The command-line front end.
         .executableTarget(name: "spd", dependencies: [
             "Tensor", "Models", "Benchmarks",
