@@ -33,6 +33,8 @@ let package = Package(
         .systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
 
         // Tensor engine: NHWC storage, ops with paired forward/backward, GEMM through OpenBLAS.
         .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: kernelFlags),
@@ -47,21 +49,27 @@ let package = Package(
         // Models: YOLOv5-format model files and ResNets built into layer graphs over one parameter arena.
         .target(name: "Models", dependencies: ["Tensor", "TensorFiles", .product(name: "Yams", package: "Yams")], swiftSettings: kernelFlags),
         // Training: the step (forward, loss, backward), optimizers, schedules.
-        .target(name: "Training", dependencies: ["Tensor", "Models", "DetectionLoss"], swiftSettings: kernelFlags),
+        .target(name: "Training", dependencies: ["Tensor", "Models", "DetectionLoss", "TensorFiles"], swiftSettings: kernelFlags),
+        // Images: JPEG/PNG/PPM decode and encode, resize, letterbox, NHWC float conversion, drawing.
+        .target(name: "Imaging", dependencies: ["CTurboJPEG", "CPNG"], swiftSettings: kernelFlags),
+        // Detection post-processing: YOLOv5 non-max suppression, box rescaling, COCO results JSON.
+        .target(name: "Detection", swiftSettings: kernelFlags),
         // Benchmarks behind `spd bench`.
         .target(name: "Benchmarks", dependencies: ["Tensor", "Models", "Training", "DetectionLoss"], swiftSettings: kernelFlags),
         // The command-line front end.
         .executableTarget(name: "spd", dependencies: [
-            "Tensor", "Models", "Benchmarks",
+            "Tensor", "Models", "Training", "DetectionLoss", "Benchmarks",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(name: "TensorFilesTests", dependencies: ["TensorFiles"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "Tensor", "DetectionLoss"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "Tensor", "DetectionLoss", "TensorFiles"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Tensor", "TensorFiles"]),
         .testTarget(name: "ChecksumTests", dependencies: ["Checksum"]),
         .testTarget(name: "ShardsTests", dependencies: ["Shards", "Checksum"]),
         .testTarget(name: "DetectionLossTests", dependencies: ["DetectionLoss"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
+        .testTarget(name: "DetectionTests", dependencies: ["Detection"]),
     ]
 )

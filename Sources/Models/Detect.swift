@@ -99,6 +99,9 @@ public final class Detect {
         }
     }
 
+    /// The raw outputs of the last forward, per level.
+    public var lastOutputs: [Tensor] { outputs }
+
     /// Number of predictions per image of the last forward: sum of na * ny * nx.
     public var predictionsPerImage: Int { outputs.reduce(0) { $0 + anchorsPerLevel * $1.shape.h * $1.shape.w } }
 

@@ -22,19 +22,28 @@ extension ModelState {
     public func namedTensors() -> [NamedTensor] {
         entries.map { entry in
             switch entry.kind {
-            case .counter:
-                return NamedTensor(name: entry.name, shape: entry.shape, int64s: [counters[entry.offset]])
-            case .parameter, .buffer:
-                let source = entry.kind == .buffer ? buffers.pointer + entry.offset : parameters.pointer + entry.offset
-                var values = [Float](repeating: 0, count: entry.count)
-                if case let .convolution(geometry) = entry.layout {
-                    values.withUnsafeMutableBufferPointer { Conv2D.weightToPyTorch(source, to: $0.baseAddress!, geometry: geometry) }
-                } else {
-                    values.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: source, count: entry.count) }
-                }
-                return NamedTensor(name: entry.name, shape: entry.shape, floats: values)
+            case .counter: return NamedTensor(name: entry.name, shape: entry.shape, int64s: [counters[entry.offset]])
+            case .buffer: return pytorchTensor(entry, from: buffers.pointer + entry.offset)
+            case .parameter: return pytorchTensor(entry, from: parameters.pointer + entry.offset)
             }
         }
+    }
+
+    /// Every parameter's gradient under its parameter's name, in PyTorch layouts (what `p.grad` holds).
+    public func namedGradients() -> [NamedTensor] {
+        entries.filter { $0.kind.isParameter }.map { pytorchTensor($0, from: gradients.pointer + $0.offset) }
+    }
+
+    private func pytorchTensor(_ entry: StateEntry, from source: UnsafePointer<Float>) -> NamedTensor {
+        var values = [Float](repeating: 0, count: entry.count)
+        values.withUnsafeMutableBufferPointer { destination in
+            if case let .convolution(geometry) = entry.layout {
+                Conv2D.weightToPyTorch(source, to: destination.baseAddress!, geometry: geometry)
+            } else {
+                destination.baseAddress!.update(from: source, count: entry.count)
+            }
+        }
+        return NamedTensor(name: entry.name, shape: entry.shape, floats: values)
     }
 
     /// Writes the state to a safetensors file (atomically), loadable by PyTorch's `load_state_dict(strict=True)`.

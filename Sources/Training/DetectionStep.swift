@@ -19,10 +19,11 @@ public final class DetectionStep {
         loss = try YOLOLoss(classes: detect.classes, anchorsInPixels: detect.anchorsInPixels, strides: strides, hyperparameters: hyperparameters)
     }
 
-    /// Forward, loss and backward on a batch of images [N, H, W, 3] with normalised targets.
+    /// Forward (batch-norm statistics from the batch when `training`), loss and backward on a batch of images
+    /// [N, H, W, 3] with normalised targets.
     @discardableResult
-    public func run(images: Tensor, targets: [DetectionTarget]) throws -> LossBreakdown {
-        let levels = try model.forward(images, training: true)
+    public func run(images: Tensor, targets: [DetectionTarget], training: Bool = true) throws -> LossBreakdown {
+        let levels = try model.forward(images, training: training)
         if levelGradients.count != levels.count {
             levelGradients = levels.map { _ in Tensor() }
             levelViews = levels.map { (raw: UnsafePointer($0.pointer), ny: 0, nx: 0) }

@@ -1,0 +1,32 @@
+import Foundation
+import Yams
+
+/// Either kind of model file: a YOLOv5-format detection model or a ResNet classification model (a file with a
+/// `family` key), so a command can accept both.
+public enum AnyModelDefinition: Sendable {
+    case detection(ModelDefinition)
+    case classification(ResNetDefinition)
+
+    /// Reads a model file and parses it as the kind it declares.
+    public init(contentsOf path: String) throws {
+        let text = try readModelFile(path)
+        let isResNet = ((try? Yams.load(yaml: text)) as? [String: Any])?["family"] != nil
+        self = isResNet ? .classification(try ResNetDefinition(yaml: text, file: path))
+                        : .detection(try ModelDefinition(yaml: text, file: path))
+    }
+
+    /// The file it came from.
+    public var file: String {
+        switch self {
+        case let .detection(definition): return definition.file
+        case let .classification(definition): return definition.file
+        }
+    }
+}
+
+/// A model file's text, or an error naming the file.
+func readModelFile(_ path: String) throws -> String {
+    do { return try String(contentsOfFile: path, encoding: .utf8) } catch {
+        throw ModelDefinitionError(file: path, message: FileManager.default.fileExists(atPath: path) ? "cannot read: \(error.localizedDescription)" : "no such file")
+    }
+}

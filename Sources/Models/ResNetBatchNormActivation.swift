@@ -1,0 +1,66 @@
+import Tensor
+
+/// Batch norm followed by an activation over activations owned by the calling layer: the BN half of a layer
+/// whose BN does not directly follow its conv (ResNet-SPD's conv -> SPD -> BN -> ReLU). Forward and backward use
+/// the fused kernels (one normalise+activate pass; one backward pass that also gathers the BN sums).
+final class BatchNormActivation {
+    let batchNorm: BatchNormState
+    let activation: ActivationKind
+    private unowned let context: ModelContext
+    /// Statistics of the last forward: mean[C], invStd[C], scratch[3C]; moments in Double [2C].
+    private var statistics: [Float], moments: [Double]
+
+    init(_ context: ModelContext, name: String, channels: Int, activation: ActivationKind, settings: BatchNormSettings) {
+        self.context = context
+        self.activation = activation
+        batchNorm = BatchNormState(context, name: name, channels: channels, settings: settings)
+        statistics = [Float](repeating: 0, count: 5 * channels)
+        moments = [Double](repeating: 0, count: 2 * channels)
+    }
+
+    /// output[P, C] = act(BN(input[P, C])), with batch statistics (updating the running ones) when training.
+    func forward(input: UnsafePointer<Float>, pixels: Int, output: UnsafeMutablePointer<Float>, training: Bool) {
+        let state = context.state, c = batchNorm.channels, settings = batchNorm.settings
+        statistics.withUnsafeMutableBufferPointer { stats in
+            let mean = stats.baseAddress!, invStd = mean + c, scratch = mean + 2 * c
+            if training {
+                moments.withUnsafeMutableBufferPointer { m in
+                    m.update(repeating: 0)
+                    BatchNorm.addMoments(input: input, pixels: pixels, channels: c, moments: m.baseAddress!, scratch: scratch)
+                    BatchNorm.statistics(moments: m.baseAddress!, count: pixels, channels: c, eps: settings.eps, momentum: settings.momentum,
+                                         mean: mean, invStd: invStd, runningMean: state.values(batchNorm.runningMean),
+                                         runningVar: state.values(batchNorm.runningVar))
+                }
+                state.increment(batchNorm.batchesTracked)
+            } else {
+                BatchNorm.inferenceStatistics(runningMean: state.values(batchNorm.runningMean), runningVar: state.values(batchNorm.runningVar),
+                                              channels: c, eps: settings.eps, mean: mean, invStd: invStd)
+            }
+            BatchNorm.normalizeActivate(input: input, pixels: pixels, channels: c, mean: mean, invStd: invStd,
+                                        gamma: state.values(batchNorm.weight), beta: state.values(batchNorm.bias), activation: activation,
+                                        output: output, scratch: scratch)
+        }
+    }
+
+    /// From dL/doutput[P, C] (for the `input` and `output` of the last training forward): adds dgamma and dbeta and
+    /// writes dL/dinput[P, C]. `normGradient` is scratch for P*C floats and may not alias the others.
+    func backward(input: UnsafePointer<Float>, output: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>, pixels: Int,
+                  normGradient: UnsafeMutablePointer<Float>, inputGradient: UnsafeMutablePointer<Float>) {
+        let state = context.state, c = batchNorm.channels
+        statistics.withUnsafeMutableBufferPointer { stats in
+            let mean = UnsafePointer(stats.baseAddress!), invStd = mean + c, scratch = stats.baseAddress! + 2 * c
+            let gamma = state.values(batchNorm.weight)
+            moments.withUnsafeMutableBufferPointer { m in
+                m.update(repeating: 0)
+                BatchNorm.activationBackwardMoments(input: input, output: output, outputGradient: outputGradient, pixels: pixels, channels: c,
+                                                    mean: mean, invStd: invStd, gamma: gamma, beta: state.values(batchNorm.bias),
+                                                    activation: activation, normGradient: normGradient, sums: m.baseAddress!, scratch: scratch)
+                BatchNorm.addParameterGradients(sums: m.baseAddress!, channels: c, gammaGradient: state.gradient(batchNorm.weight),
+                                                betaGradient: state.gradient(batchNorm.bias))
+                BatchNorm.inputGradient(input: input, outputGradient: normGradient, pixels: pixels, channels: c, mean: mean,
+                                        invStd: invStd, gamma: gamma, sums: m.baseAddress!, count: pixels,
+                                        inputGradient: inputGradient, accumulate: false, scratch: scratch)
+            }
+        }
+    }
+}

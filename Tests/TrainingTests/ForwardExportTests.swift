@@ -1,0 +1,76 @@
+import DetectionLoss
+import Foundation
+import Models
+import Tensor
+import TensorFiles
+import Training
+import XCTest
+
+/// `spd model forward`'s work: .npy in, PyTorch-layout .npy, loss.json and gradients out, checked against the
+/// reference tensors.
+final class ForwardExportTests: XCTestCase {
+    private var directory: URL!
+
+    override func setUpWithError() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("spd-forward-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: directory) }
+
+    func testEvalOutputsAndLossMatchReference() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let golden = root.deletingLastPathComponent().appendingPathComponent("shared/reference/yolov5-spd-n")
+        guard FileManager.default.fileExists(atPath: golden.path) else { throw XCTSkip("../shared/reference is absent: forward export check skipped") }
+        func floats(_ name: String) throws -> [Float] {
+            try Data(contentsOf: golden.appendingPathComponent(name)).withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+        }
+        let inputPath = directory.appendingPathComponent("x.npy").path, targetsPath = directory.appendingPathComponent("t.npy").path
+        try NPYWriter.write(.floats(try floats("input_2x3x256x256.f32")), dtype: .f32, shape: [2, 3, 256, 256], to: inputPath)
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: golden.appendingPathComponent("reference.json"))) as! [String: Any]
+        try NPYWriter.write(.floats((json["targets"] as! [[Double]]).flatMap { $0.map(Float.init) }), dtype: .f32, shape: [5, 6], to: targetsPath)
+
+        let model = try DetectionModel(definition: ModelDefinition(contentsOf: root.appendingPathComponent("configs/models/yolov5-spd-n.yaml").path))
+        try model.state.load(from: golden.appendingPathComponent("weights_seed0.safetensors").path)
+        let out = directory.appendingPathComponent("out").path
+        let hyperparameters = LossHyperparameters().scaledForTraining(levels: 3, classes: 80, imageSize: 256)
+        try ForwardExport(model: model, training: false).run(images: try ForwardExport.readImages(inputPath), targets: nil,
+                                                             hyperparameters: hyperparameters, directory: out)
+        for (i, side) in [32, 16, 8].enumerated() {
+            let raw = try NPYArray(contentsOf: "\(out)/raw_level\(i).npy")
+            XCTAssertEqual(raw.shape, [2, 3, side, side, 85])
+            let expected = try floats("eval_raw_level\(i)_2x3x\(side)x\(side)x85.f32")
+            let worst = zip(try raw.floats(), expected).map { abs($0 - $1) - 1e-4 * abs($1) }.max()!
+            XCTAssertLessThan(worst, 1e-4, "raw_level\(i).npy")
+        }
+        let decoded = try NPYArray(contentsOf: "\(out)/decoded.npy")
+        XCTAssertEqual(decoded.shape, [2, 4032, 85])
+
+        // Training mode with targets: loss.json and every parameter's gradient.
+        let trainOut = directory.appendingPathComponent("train").path
+        try ForwardExport(model: model, training: true).run(images: try ForwardExport.readImages(inputPath),
+                                                            targets: try ForwardExport.readTargets(targetsPath),
+                                                            hyperparameters: hyperparameters, directory: trainOut)
+        let loss = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(trainOut)/loss.json"))) as! [String: Any]
+        XCTAssertEqual(loss["loss_total_x_batch"] as! Double, json["loss_total(x bs)"] as! Double, accuracy: 0.448 * 1e-4)
+        XCTAssertEqual(loss["targets_per_level"] as! [Int], [18, 30, 22])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(trainOut)/decoded.npy"), "decoded output is an eval-mode product")
+        let gradients = try SafeTensorsFile(contentsOf: "\(trainOut)/gradients.safetensors")
+        let weights = try SafeTensorsFile(contentsOf: golden.appendingPathComponent("weights_seed0.safetensors").path)
+        XCTAssertEqual(gradients.names.count, 177)
+        for name in gradients.names { XCTAssertEqual(try gradients.info(name).shape, try weights.info(name).shape, name) }
+        let stem = try gradients.floats("model.0.conv.conv.weight")
+        XCTAssertEqual(stem.reduce(0.0) { $0 + Double($1) }, json["grad_model0_conv_weight_sum"] as! Double, accuracy: 3.234 * 1e-3)
+    }
+
+    func testBadInputsNameTheFile() throws {
+        let wrongShape = directory.appendingPathComponent("wrong.npy").path
+        try NPYWriter.write(.floats([Float](repeating: 0, count: 12)), dtype: .f32, shape: [1, 4, 3], to: wrongShape)
+        XCTAssertThrowsError(try ForwardExport.readImages(wrongShape)) { XCTAssertEqual("\($0)", "\(wrongShape): expected an (N, 3, H, W) array, got shape [1, 4, 3]") }
+        XCTAssertThrowsError(try ForwardExport.readTargets(wrongShape)) {
+            XCTAssertEqual("\($0)", "\(wrongShape): expected an (M, 6) array of (image, class, x, y, w, h) rows, got shape [1, 4, 3]")
+        }
+        let missing = directory.appendingPathComponent("missing.npy").path
+        XCTAssertThrowsError(try ForwardExport.readImages(missing)) { XCTAssertTrue("\($0)".contains(missing), "\($0)") }
+    }
+}
