@@ -54,6 +54,8 @@ let package = Package(
         .target(name: "Imaging", dependencies: ["CTurboJPEG", "CPNG"], swiftSettings: kernelFlags),
         // Detection post-processing: YOLOv5 non-max suppression, box rescaling, COCO results JSON.
         .target(name: "Detection", swiftSettings: kernelFlags),
+        // The per-rank sample stream: epoch order, windows, background prefetch, resumable positions.
+        .target(name: "SampleStream", dependencies: ["Shards", "Tensor"]),
         // Benchmarks behind `spd bench`.
         .target(name: "Benchmarks", dependencies: ["Tensor", "Models", "Training", "DetectionLoss"], swiftSettings: kernelFlags),
         // The command-line front end.
@@ -64,6 +66,7 @@ let package = Package(
 
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(name: "TensorFilesTests", dependencies: ["TensorFiles"]),
+        .testTarget(name: "SampleStreamTests", dependencies: ["SampleStream", "Shards"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "Tensor", "DetectionLoss", "TensorFiles"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Tensor", "TensorFiles"]),
         .testTarget(name: "ChecksumTests", dependencies: ["Checksum"]),

@@ -1,0 +1,81 @@
+import Tensor
+
+/// The order of one epoch as a pure function of (shard sample counts, seed, epoch, window): shards are permuted,
+/// their samples concatenated into a virtual sequence, and the sequence shuffled within consecutive windows of
+/// `window` samples. Order index g lies in window g / window and maps to a virtual index in that same window,
+/// so reading the epoch in order reads the shards sequentially, holding one window at a time.
+public final class EpochOrder {
+    public let shardCounts: [Int]
+    public let seed: UInt64
+    public let epoch: Int
+    public let window: Int
+    /// Shard indices (into `shardCounts`) in reading order.
+    public let shardOrder: [Int]
+    /// Virtual index at which each shard of `shardOrder` starts; one extra entry holds the total.
+    private let starts: [Int]
+    private var cachedWindow = -1
+    private var cachedPermutation: [Int] = []
+
+    /// Samples in the epoch.
+    public var count: Int { starts.last! }
+
+    public init(shardCounts: [Int], seed: UInt64, epoch: Int, window: Int) {
+        self.shardCounts = shardCounts
+        self.seed = seed
+        self.epoch = epoch
+        self.window = max(window, 1)
+        var random = SeededGenerator(seed: deriveSeed(seed, UInt64(epoch), 0x5348_4152_4453))  // "SHARDS"
+        var order = Array(shardCounts.indices)
+        order.shuffle(using: &random)
+        shardOrder = order
+        var running = 0
+        starts = order.map { index in defer { running += shardCounts[index] }; return running } + [order.reduce(0) { $0 + shardCounts[$1] }]
+    }
+
+    /// The virtual index (position in the concatenation of permuted shards) of order index `g`.
+    public func virtualIndex(ofOrderIndex g: Int) -> Int {
+        let w = g / window, start = w * window
+        if w != cachedWindow {
+            let size = min(window, count - start)
+            var random = SeededGenerator(seed: deriveSeed(seed, UInt64(epoch), 0x5749_4E44_4F57, UInt64(w)))  // "WINDOW"
+            cachedPermutation = Array(0..<size)
+            cachedPermutation.shuffle(using: &random)
+            cachedWindow = w
+        }
+        return start + cachedPermutation[g - start]
+    }
+
+    /// The shard (index into `shardCounts`) and the sample within it at virtual index `v`.
+    public func location(ofVirtualIndex v: Int) -> (shard: Int, sample: Int) {
+        let k = orderedShard(containing: v)
+        return (shardOrder[k], v - starts[k])
+    }
+
+    /// The position in `shardOrder` of the shard holding virtual index `v`: the last one starting at or before
+    /// v (an empty shard starts where the next one does, so it is never the last).
+    public func orderedShard(containing v: Int) -> Int {
+        var low = 0, high = shardOrder.count - 1
+        while low < high {
+            let middle = (low + high + 1) / 2
+            if starts[middle] <= v { low = middle } else { high = middle - 1 }
+        }
+        return low
+    }
+
+    /// The virtual index at which the k-th shard of `shardOrder` starts.
+    public func start(ofOrderedShard k: Int) -> Int { starts[k] }
+}
+
+/// Mixes several values into one seed (SplitMix64 finaliser over each part), so streams for different
+/// (seed, epoch, purpose, index) are independent.
+public func deriveSeed(_ parts: UInt64...) -> UInt64 {
+    var h: UInt64 = 0x243F_6A88_85A3_08D3
+    for part in parts {
+        h ^= part &+ 0x9E37_79B9_7F4A_7C15 &+ (h << 6) &+ (h >> 2)
+        var z = h
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        h = z ^ (z >> 31)
+    }
+    return h
+}

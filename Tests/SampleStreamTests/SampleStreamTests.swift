@@ -1,0 +1,145 @@
+import Foundation
+import SampleStream
+import Shards
+import XCTest
+
+final class SampleStreamTests: XCTestCase {
+    private var directory: URL!
+    private var dataset: Dataset!
+    private let sampleCount = 21
+
+    /// 21 samples in shards of 6, 6, 6 and 3, keys s000...s020, each with a .cls member holding its index.
+    override func setUpWithError() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("spd-stream-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let writer = try ShardWriter(directory: directory.path, split: "train", maxSamplesPerShard: 6)
+        for i in 0..<sampleCount { try writer.append(key: String(format: "s%03d", i), members: [(extension: "cls", data: Array("\(i)".utf8))]) }
+        let shards = try writer.finish()
+        XCTAssertEqual(shards.map(\.samples), [6, 6, 6, 3])
+        try DatasetManifest(name: "tiny", task: .classify, classes: (0..<sampleCount).map(String.init), imageSize: .variable,
+                            splits: ["train": shards], creator: .init(tool: "test", version: "0")).write(to: directory.appendingPathComponent("dataset.json").path)
+        dataset = try Dataset(directory: directory.path)
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: directory) }
+
+    private func stream(world: Int, rank: Int, globalBatch: Int = 6, start: StreamPosition = StreamPosition(epoch: 0, step: 0),
+                        window: Int = 5) throws -> SampleStream<UInt64> {
+        try SampleStream(dataset: dataset, split: "train", seed: 42, window: window,
+                         layout: StreamLayout(globalBatch: globalBatch, worldSize: world, rank: rank), start: start) { context in
+            context.random.next()  // stands in for augmentation randomness
+        }
+    }
+
+    /// Keys and augmentation draws of `steps` steps, ranks of each step concatenated in rank order.
+    private func record(world: Int, steps: Int, start: StreamPosition = StreamPosition(epoch: 0, step: 0), globalBatch: Int = 6) throws -> [(String, UInt64)] {
+        let streams = try (0..<world).map { try stream(world: world, rank: $0, globalBatch: globalBatch, start: start) }
+        defer { streams.forEach { $0.stop() } }
+        var out: [(String, UInt64)] = []
+        for _ in 0..<steps {
+            for s in streams {
+                let batch = try s.next()
+                out += zip(batch.keys, batch.examples).map { ($0, $1) }
+            }
+        }
+        return out
+    }
+
+    func testEpochOrderIsAWindowedPermutation() {
+        let order = EpochOrder(shardCounts: [6, 0, 6, 6, 3], seed: 42, epoch: 3, window: 5)
+        let virtual = (0..<order.count).map { order.virtualIndex(ofOrderIndex: $0) }
+        XCTAssertEqual(order.count, 21)
+        XCTAssertEqual(virtual.sorted(), Array(0..<21))
+        for (g, v) in virtual.enumerated() { XCTAssertEqual(g / 5, v / 5, "order index \(g) left its window") }
+        XCTAssertNotEqual(virtual, Array(0..<21), "the window shuffle did nothing")
+        XCTAssertEqual(Set(order.shardOrder), Set(0..<5))
+        // Every virtual index maps to a real sample of a non-empty shard, each exactly once.
+        let locations = (0..<21).map { order.location(ofVirtualIndex: $0) }
+        XCTAssertEqual(Set(locations.map { "\($0.shard)/\($0.sample)" }).count, 21)
+        XCTAssertFalse(locations.contains { $0.shard == 1 })
+        let again = EpochOrder(shardCounts: [6, 0, 6, 6, 3], seed: 42, epoch: 3, window: 5)
+        XCTAssertEqual((0..<21).map { again.virtualIndex(ofOrderIndex: $0) }, virtual, "not a pure function of (seed, epoch)")
+        let next = EpochOrder(shardCounts: [6, 0, 6, 6, 3], seed: 42, epoch: 4, window: 5)
+        XCTAssertNotEqual((0..<21).map { next.virtualIndex(ofOrderIndex: $0) }, virtual, "epochs share one order")
+    }
+
+    func testOneEpochSeesEverySampleOnceThenPadsFromTheStart() throws {
+        let s = try stream(world: 1, rank: 0)
+        defer { s.stop() }
+        XCTAssertEqual(s.stepsPerEpoch, 4)
+        var keys: [String] = []
+        for step in 0..<4 {
+            let batch = try s.next()
+            XCTAssertEqual(batch.epoch, 0)
+            XCTAssertEqual(batch.step, step)
+            keys += batch.keys
+        }
+        XCTAssertEqual(Set(keys.prefix(21)).count, 21)
+        XCTAssertEqual(Array(keys.suffix(3)), Array(keys.prefix(3)), "the last step pads with the first samples of the order")
+        XCTAssertEqual(try s.next().epoch, 1)
+    }
+
+    /// Ranks take disjoint slices: together they see exactly what one rank with the whole global batch sees,
+    /// with the same augmentation randomness.
+    func testRanksSplitTheGlobalOrder() throws {
+        let single = try record(world: 1, steps: 6)
+        for world in [2, 3] {
+            let split = try record(world: world, steps: 6)
+            XCTAssertEqual(split.map(\.0), single.map(\.0), "world \(world)")
+            XCTAssertEqual(split.map(\.1), single.map(\.1), "world \(world): augmentation draws depend on the rank")
+        }
+    }
+
+    func testResumeContinuesExactly() throws {
+        let uninterrupted = try record(world: 2, steps: 7)
+        let first = try record(world: 2, steps: 3)
+        let resumed = try record(world: 2, steps: 4, start: StreamPosition(epoch: 0, step: 3))
+        XCTAssertEqual((first + resumed).map(\.0), uninterrupted.map(\.0))
+        XCTAssertEqual((first + resumed).map(\.1), uninterrupted.map(\.1))
+    }
+
+    /// Interrupted on 2 ranks, resumed on 3 (and 1): the epoch neither repeats nor skips a sample.
+    func testElasticResumeNeitherRepeatsNorSkips() throws {
+        let reference = try record(world: 1, steps: 4).map(\.0)
+        for resumeWorld in [3, 1] {
+            let before = try record(world: 2, steps: 2).map(\.0)
+            let after = try record(world: resumeWorld, steps: 2, start: StreamPosition(epoch: 0, step: 2)).map(\.0)
+            XCTAssertEqual(before + after, reference, "2 -> \(resumeWorld) ranks")
+            XCTAssertEqual(Set((before + after).prefix(21)).count, 21)
+        }
+    }
+
+    func testBadLayoutAndEmptySplitAreClearErrors() throws {
+        XCTAssertThrowsError(try StreamLayout(globalBatch: 8, worldSize: 3, rank: 0)) {
+            XCTAssertEqual("\($0)", "sample stream: the global batch 8 does not split evenly over 3 ranks; choose a global batch that is a multiple of the number of ranks")
+        }
+        XCTAssertThrowsError(try StreamLayout(globalBatch: 8, worldSize: 2, rank: 2)) { XCTAssertEqual("\($0)", "sample stream: rank 2 is not in a world of 2") }
+        XCTAssertThrowsError(try SampleStream<Int>(dataset: dataset, split: "val", seed: 1, window: 4,
+                                                   layout: StreamLayout(globalBatch: 2, worldSize: 1, rank: 0),
+                                                   start: StreamPosition(epoch: 0, step: 0)) { _ in 0 }) { error in
+            XCTAssertTrue("\(error)".contains("val"), "\(error)")
+        }
+    }
+
+    func testTransformErrorNamesShardAndKey() throws {
+        let s = try SampleStream<Int>(dataset: dataset, split: "train", seed: 1, window: 4, layout: StreamLayout(globalBatch: 2, worldSize: 1, rank: 0),
+                                      start: StreamPosition(epoch: 0, step: 0)) { context in
+            struct Broken: Error, CustomStringConvertible { var description: String { "cannot decode" } }
+            throw Broken()
+        }
+        defer { s.stop() }
+        XCTAssertThrowsError(try s.next()) { error in
+            let message = "\(error)"
+            XCTAssertTrue(message.contains("train-0000") && message.contains(".tar.zst: sample 's0") && message.hasSuffix(": cannot decode"), message)
+        }
+    }
+
+    func testTruncatedShardIsReportedByTheStream() throws {
+        let shard = directory.appendingPathComponent("train-000001.tar.zst")
+        let data = try Data(contentsOf: shard)
+        try data.prefix(data.count - 40).write(to: shard)
+        let s = try stream(world: 1, rank: 0, window: 21)
+        defer { s.stop() }
+        XCTAssertThrowsError(try s.next()) { error in XCTAssertTrue("\(error)".contains("train-000001.tar.zst"), "\(error)") }
+    }
+}
