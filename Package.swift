@@ -49,13 +49,15 @@ let package = Package(
         // Models: YOLOv5-format model files and ResNets built into layer graphs over one parameter arena.
         .target(name: "Models", dependencies: ["Tensor", "TensorFiles", .product(name: "Yams", package: "Yams")], swiftSettings: kernelFlags),
         // Training: the step (forward, loss, backward), optimizers, schedules.
-        .target(name: "Training", dependencies: ["Tensor", "Models", "DetectionLoss", "TensorFiles"], swiftSettings: kernelFlags),
+        .target(name: "Training", dependencies: ["Tensor", "Models", "DetectionLoss", "TensorFiles", .product(name: "Yams", package: "Yams")], swiftSettings: kernelFlags),
         // Images: JPEG/PNG/PPM decode and encode, resize, letterbox, NHWC float conversion, drawing.
         .target(name: "Imaging", dependencies: ["CTurboJPEG", "CPNG"], swiftSettings: kernelFlags),
         // Detection post-processing: YOLOv5 non-max suppression, box rescaling, COCO results JSON.
         .target(name: "Detection", swiftSettings: kernelFlags),
         // The per-rank sample stream: epoch order, windows, background prefetch, resumable positions.
         .target(name: "SampleStream", dependencies: ["Shards", "Tensor"]),
+        // Data parallelism: communicators (MPI, in-process, single), gradient buckets, replica checks.
+        .target(name: "Distributed", dependencies: ["CMPI", "Tensor"], swiftSettings: kernelFlags),
         // Benchmarks behind `spd bench`.
         .target(name: "Benchmarks", dependencies: ["Tensor", "Models", "Training", "DetectionLoss"], swiftSettings: kernelFlags),
         // The command-line front end.
@@ -67,6 +69,7 @@ let package = Package(
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(name: "TensorFilesTests", dependencies: ["TensorFiles"]),
         .testTarget(name: "SampleStreamTests", dependencies: ["SampleStream", "Shards"]),
+        .testTarget(name: "DistributedTests", dependencies: ["Distributed"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "Tensor", "DetectionLoss", "TensorFiles"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Tensor", "TensorFiles"]),
         .testTarget(name: "ChecksumTests", dependencies: ["Checksum"]),

@@ -47,7 +47,8 @@ public final class ConvBlock: SingleInputLayer {
     private var input: Tensor?
     /// The input shape of the last forward pass.
     public var lastInputShape: TensorShape? { input?.shape }
-    /// Statistics of the last forward: mean[C], invStd[C], scratch[3C]; moments in Double [2C].
+    /// Statistics of the last forward: mean[C], invStd[C], scratch[3C]; moments in Double [2C] plus the pixel count
+    /// they cover (summed over replicas with synchronised batch norm).
     private var statistics: [Float], moments: [Double]
     public private(set) var forwardFLOPs: Double = 0
 
@@ -62,7 +63,7 @@ public final class ConvBlock: SingleInputLayer {
                                          group: .weight, layout: .convolution(geometry))
         batchNorm = BatchNormState(context, name: batchNormName, channels: geometry.outChannels, settings: settings)
         statistics = [Float](repeating: 0, count: 5 * geometry.outChannels)
-        moments = [Double](repeating: 0, count: 2 * geometry.outChannels)
+        moments = [Double](repeating: 0, count: 2 * geometry.outChannels + 1)
     }
 
     /// YOLOv5's `Conv(c1, c2, k, s)` named `prefix.conv` / `prefix.bn`, SiLU.
@@ -93,7 +94,9 @@ public final class ConvBlock: SingleInputLayer {
                 moments.withUnsafeMutableBufferPointer { m in
                     m.update(repeating: 0)
                     BatchNorm.addMoments(input: convOutput.pointer, pixels: pixels, channels: c, moments: m.baseAddress!, scratch: scratch)
-                    BatchNorm.statistics(moments: m.baseAddress!, count: pixels, channels: c, eps: batchNorm.settings.eps,
+                    m[2 * c] = Double(pixels)
+                    context.statisticsReducer?.sumAcrossReplicas(m)
+                    BatchNorm.statistics(moments: m.baseAddress!, count: Int(m[2 * c]), channels: c, eps: batchNorm.settings.eps,
                                          momentum: batchNorm.settings.momentum, mean: mean, invStd: invStd,
                                          runningMean: state.values(batchNorm.runningMean), runningVar: state.values(batchNorm.runningVar))
                 }
@@ -124,10 +127,14 @@ public final class ConvBlock: SingleInputLayer {
                 BatchNorm.activationBackwardMoments(input: convOutput.pointer, output: output.pointer, outputGradient: outputGradient.pointer, pixels: pixels, channels: c,
                                                     mean: mean, invStd: invStd, gamma: gamma, beta: state.values(batchNorm.bias),
                                                     activation: activation, normGradient: normGradient, sums: m.baseAddress!, scratch: scratch)
+                // Parameter gradients from this replica's sums (they are averaged with the other gradients later);
+                // the input gradient from the sums over all replicas when batch norm is synchronised.
                 BatchNorm.addParameterGradients(sums: m.baseAddress!, channels: c, gammaGradient: state.gradient(batchNorm.weight),
                                                 betaGradient: state.gradient(batchNorm.bias))
+                m[2 * c] = Double(pixels)
+                context.statisticsReducer?.sumAcrossReplicas(m)
                 BatchNorm.inputGradient(input: convOutput.pointer, outputGradient: normGradient, pixels: pixels, channels: c, mean: mean,
-                                        invStd: invStd, gamma: gamma, sums: m.baseAddress!, count: pixels,
+                                        invStd: invStd, gamma: gamma, sums: m.baseAddress!, count: Int(m[2 * c]),
                                         inputGradient: convGradient, accumulate: false, scratch: scratch)
             }
         }

@@ -33,6 +33,8 @@ public final class DetectionModel {
     private let accumulateOf: [[Bool]]
     private let detectAccumulate: [Bool]
     private let detectInputGradients: [Tensor?]
+    /// parametersBefore[i]: parameters registered by rows before row i (the Detect row is index layers.count).
+    private let parametersBefore: [Int]
     private var image = Tensor()
 
     /// Builds the model; `classes` overrides the file's nc. Parameters are initialised with `seed`.
@@ -62,6 +64,8 @@ public final class DetectionModel {
         }
         accumulateOf = accumulate
         detectInputGradients = detectSources.map { [gradients] in gradients[$0] }
+        var running = 0
+        parametersBefore = rows.map { row in defer { running += row.parameterCount }; return running }
         for (i, row) in rows.dropLast().enumerated() {
             for (j, source) in row.from.enumerated() where source >= 0 { inputGradientsOf[i][j] = gradients[source] }
         }
@@ -88,14 +92,18 @@ public final class DetectionModel {
         return try detect.forward(featureInputs, imageHeight: s.h)
     }
 
-    /// Backward pass from d(loss)/d(raw outputs) per level: accumulates every parameter gradient.
-    public func backward(_ levelGradients: [Tensor]) {
+    /// Backward pass from d(loss)/d(raw outputs) per level: accumulates every parameter gradient. After each row,
+    /// `gradientsReady(n)` says the first n elements of the gradient arena are final (the arena is laid out in
+    /// reverse row order), so their all-reduce can start while backward goes on.
+    public func backward(_ levelGradients: [Tensor], gradientsReady: ((Int) -> Void)? = nil) {
         let sources = rows.last!.from
         for source in sources { gradients[source].reshape(outputs[source]!.shape) }
         detect.backward(levelGradients, inputGradients: detectInputGradients, accumulate: detectAccumulate)
+        gradientsReady?(state.parameterCount - parametersBefore[layers.count])
         for i in (0..<layers.count).reversed() {
-            for (j, source) in rows[i].from.enumerated() where source >= 0 { gradients[source].reshape(outputs[source]!.shape) }
+            for source in rows[i].from where source >= 0 { gradients[source].reshape(outputs[source]!.shape) }
             layers[i].backward(gradients[i], inputGradients: inputGradientsOf[i], accumulate: accumulateOf[i])
+            gradientsReady?(state.parameterCount - parametersBefore[i])
         }
     }
 

@@ -28,8 +28,17 @@ extension SingleInputLayer {
 public final class ModelContext {
     public let state = ModelState()
     public let workspace: Workspace
+    /// Set for synchronised batch norm: batch statistics are summed over all replicas.
+    public var statisticsReducer: StatisticsReducer?
 
     public init(workspace: Workspace = Workspace()) {
         self.workspace = workspace
     }
+}
+
+/// Sums per-channel batch-norm statistics over the replicas of a data-parallel job (SyncBatchNorm). A failure
+/// is kept in `failure` (backward cannot throw); the training step checks it after backward.
+public protocol StatisticsReducer: AnyObject {
+    func sumAcrossReplicas(_ values: UnsafeMutableBufferPointer<Double>)
+    var failure: Error? { get }
 }

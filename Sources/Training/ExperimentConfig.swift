@@ -1,0 +1,194 @@
+import Foundation
+import Yams
+
+/// One training run: model + data + hyperparameters + schedule, from configs/experiments/*.yaml with
+/// command-line overrides (`--set key=value`, `hyp.key=value` for hyperparameters). Unknown keys and bad values
+/// are errors naming the file (or "command line") and the field. Relative paths resolve against `baseDirectory`.
+public struct ExperimentConfig: Equatable, Sendable {
+    public var name = "run"
+    /// A model file, or a model name under configs/models.
+    public var model = ""
+    /// A dataset directory (dataset.json and shards).
+    public var data = ""
+    /// Number of classes; default: the dataset's.
+    public var classes: Int?
+    public var epochs = 10
+    /// Global batch (all ranks together); each rank takes batch / world size.
+    public var batch = 16
+    public var imgsz = 640
+    public var seed = 0
+    /// A hyp file (configs/hyps/...); inline `hyp:` entries override it.
+    public var hypFile = "configs/hyps/hyp.scratch.yaml"
+    public var hyp = Hyperparameters()
+    public var optimizer = "sgd"
+    public var schedule = "cosine"
+    public var milestones: [Int] = []
+    public var gamma = 0.1
+    public var ema = true
+    public var syncBN = false
+    /// Samples per shuffle window of the sample stream.
+    public var window = 1000
+    public var trainSplit = "train"
+    public var valSplit = "val"
+    /// Validate every N epochs (and after the last).
+    public var valEvery = 1
+    /// Write a metrics.jsonl line every N steps.
+    public var logEvery = 10
+    /// Checkpoint every N optimizer steps and/or every M minutes (0: only at epoch ends).
+    public var checkpointEverySteps = 0
+    public var checkpointEveryMinutes = 30.0
+    public var keepCheckpoints = 3
+    /// Compare replica checksums every N steps.
+    public var replicaCheckEvery = 100
+    /// Gradient all-reduce bucket size in MB.
+    public var bucketMB = 25.0
+    /// Classification input preprocessing: none, pad (zero-pad to imgsz) or area (area-downsample to imgsz).
+    public var preprocess = "none"
+    /// Stop an epoch after this many steps (0: the whole epoch); for smoke tests and benchmarks.
+    public var maxStepsPerEpoch = 0
+    /// Where relative paths in the file are resolved.
+    public var baseDirectory = FileManager.default.currentDirectoryPath
+
+    public init() {}
+
+    static let keys: Set<String> = [
+        "name", "model", "data", "classes", "epochs", "batch", "imgsz", "seed", "hyp_file", "hyp", "optimizer", "schedule", "milestones",
+        "gamma", "ema", "sync_bn", "window", "train_split", "val_split", "val_every", "log_every", "checkpoint_every_steps",
+        "checkpoint_every_minutes", "keep_checkpoints", "replica_check_every", "bucket_mb", "preprocess", "max_steps_per_epoch",
+    ]
+
+    /// Reads an experiment file and applies `overrides` ("key=value", "hyp.key=value").
+    public init(contentsOf path: String, overrides: [String] = [], repositoryRoot: String? = nil) throws {
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw ConfigurationError(file: path, message: FileManager.default.fileExists(atPath: path) ? "cannot read the file" : "no such file")
+        }
+        let root: Any?
+        do { root = try Yams.load(yaml: text) } catch { throw ConfigurationError(file: path, message: "not valid YAML: \(error)") }
+        guard let values = root as? [String: Any] else { throw ConfigurationError(file: path, message: "expected a mapping of experiment settings") }
+        self.init()
+        name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        baseDirectory = repositoryRoot ?? FileManager.default.currentDirectoryPath
+        var inlineHyp: [String: Any] = [:]
+        for (key, value) in values.sorted(by: { $0.key < $1.key }) {
+            if key == "hyp" {
+                guard let map = value as? [String: Any] else { throw ConfigurationError(file: path, message: "'hyp' must be a mapping of hyperparameters") }
+                inlineHyp = map
+            } else {
+                try set(key, value, source: path)
+            }
+        }
+        hyp = try Hyperparameters(contentsOf: resolve(hypFile))
+        for (key, value) in inlineHyp.sorted(by: { $0.key < $1.key }) { try hyp.set(key, value, file: path) }
+        for override in overrides { try apply(override: override) }
+        try validate(source: path)
+    }
+
+    /// Applies one "key=value" or "hyp.key=value" override.
+    public mutating func apply(override: String) throws {
+        guard let equals = override.firstIndex(of: "=") else {
+            throw ConfigurationError(file: "command line", message: "override '\(override)' is not key=value")
+        }
+        let key = String(override[..<equals]), text = String(override[override.index(after: equals)...])
+        let value: Any = (try? Yams.load(yaml: text)).flatMap { $0 } ?? text
+        if key.hasPrefix("hyp.") {
+            try hyp.set(String(key.dropFirst(4)), value, file: "command line")
+        } else if key == "hyp_file" {
+            try set(key, value, source: "command line")
+            hyp = try Hyperparameters(contentsOf: resolve(hypFile))
+        } else {
+            try set(key, value, source: "command line")
+        }
+        try validate(source: "command line")
+    }
+
+    /// A path from the configuration, resolved against the base directory.
+    public func resolve(_ path: String) -> String {
+        path.hasPrefix("/") ? path : URL(fileURLWithPath: baseDirectory).appendingPathComponent(path).standardized.path
+    }
+
+    private mutating func set(_ key: String, _ value: Any, source: String) throws {
+        func fail(_ expected: String) -> ConfigurationError { ConfigurationError(file: source, message: "'\(key)' must be \(expected), got \(value)") }
+        func string() throws -> String { if let v = value as? String { return v }; if let v = value as? Int { return String(v) }; throw fail("a string") }
+        func int() throws -> Int { if let v = value as? Int { return v }; if let s = value as? String, let v = Int(s) { return v }; throw fail("an integer") }
+        func double() throws -> Double {
+            if let v = value as? Double { return v }; if let v = value as? Int { return Double(v) }
+            if let s = value as? String, let v = Double(s) { return v }; throw fail("a number")
+        }
+        func bool() throws -> Bool { if let v = value as? Bool { return v }; throw fail("true or false") }
+        switch key {
+        case "name": name = try string()
+        case "model": model = try string()
+        case "data": data = try string()
+        case "classes": classes = try int()
+        case "epochs": epochs = try int()
+        case "batch": batch = try int()
+        case "imgsz": imgsz = try int()
+        case "seed": seed = try int()
+        case "hyp_file": hypFile = try string()
+        case "optimizer": optimizer = try string().lowercased()
+        case "schedule": schedule = try string().lowercased()
+        case "milestones":
+            guard let list = value as? [Int] else { throw fail("a list of epochs") }
+            milestones = list
+        case "gamma": gamma = try double()
+        case "ema": ema = try bool()
+        case "sync_bn": syncBN = try bool()
+        case "window": window = try int()
+        case "train_split": trainSplit = try string()
+        case "val_split": valSplit = try string()
+        case "val_every": valEvery = try int()
+        case "log_every": logEvery = try int()
+        case "checkpoint_every_steps": checkpointEverySteps = try int()
+        case "checkpoint_every_minutes": checkpointEveryMinutes = try double()
+        case "keep_checkpoints": keepCheckpoints = try int()
+        case "replica_check_every": replicaCheckEvery = try int()
+        case "bucket_mb": bucketMB = try double()
+        case "preprocess": preprocess = try string().lowercased()
+        case "max_steps_per_epoch": maxStepsPerEpoch = try int()
+        default:
+            throw ConfigurationError(file: source, message: "unknown setting '\(key)' (known: \(Self.keys.sorted().joined(separator: ", ")))")
+        }
+    }
+
+    private func validate(source: String) throws {
+        func fail(_ message: String) -> ConfigurationError { ConfigurationError(file: source, message: message) }
+        if model.isEmpty { throw fail("'model' is required (a model file or a name under configs/models)") }
+        if data.isEmpty { throw fail("'data' is required (a dataset directory made by `spd data make`)") }
+        if epochs < 1 { throw fail("'epochs' must be at least 1, got \(epochs)") }
+        if batch < 1 { throw fail("'batch' must be at least 1, got \(batch)") }
+        if imgsz < 1 { throw fail("'imgsz' must be positive, got \(imgsz)") }
+        if !["sgd", "adamw"].contains(optimizer) { throw fail("'optimizer' must be sgd or adamw, got \(optimizer)") }
+        if !["cosine", "linear", "step"].contains(schedule) { throw fail("'schedule' must be cosine, linear or step, got \(schedule)") }
+        if schedule == "step" && milestones.isEmpty { throw fail("'schedule: step' needs 'milestones' (epochs)") }
+        if !["none", "pad", "area"].contains(preprocess) { throw fail("'preprocess' must be none, pad or area, got \(preprocess)") }
+        if window < 1 || valEvery < 1 || logEvery < 1 || keepCheckpoints < 1 || replicaCheckEvery < 1 || bucketMB <= 0 {
+            throw fail("window, val_every, log_every, keep_checkpoints, replica_check_every and bucket_mb must be positive")
+        }
+    }
+
+    /// The learning-rate schedule this configuration names.
+    public var learningRateSchedule: LearningRateSchedule {
+        switch schedule {
+        case "linear": return .linear
+        case "step": return .step(milestones: milestones, gamma: gamma)
+        default: return .cosine
+        }
+    }
+
+    /// The fully resolved configuration as YAML (the run directory's config.yaml).
+    public func resolvedYAML(worldSize: Int) -> String {
+        var lines = [
+            "name: \(name)", "model: \(model)", "data: \(resolve(data))", "classes: \(classes.map(String.init) ?? "null")",
+            "epochs: \(epochs)", "batch: \(batch)", "imgsz: \(imgsz)", "seed: \(seed)", "optimizer: \(optimizer)", "schedule: \(schedule)",
+            "milestones: \(milestones)", "gamma: \(gamma)", "ema: \(ema)", "sync_bn: \(syncBN)", "window: \(window)",
+            "train_split: \(trainSplit)", "val_split: \(valSplit)", "val_every: \(valEvery)", "log_every: \(logEvery)",
+            "checkpoint_every_steps: \(checkpointEverySteps)", "checkpoint_every_minutes: \(checkpointEveryMinutes)",
+            "keep_checkpoints: \(keepCheckpoints)", "replica_check_every: \(replicaCheckEvery)", "bucket_mb: \(bucketMB)",
+            "preprocess: \(preprocess)", "max_steps_per_epoch: \(maxStepsPerEpoch)", "world_size: \(worldSize)", "hyp:",
+        ]
+        let mirror = Mirror(reflecting: hyp)
+        for child in mirror.children { if let label = child.label { lines.append("  \(label): \(child.value)") } }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import Models
+
+/// The learning-rate factor per epoch, lf(e): YOLOv5's cosine and linear, and step decay (ResNet recipes).
+public enum LearningRateSchedule: Equatable, Sendable {
+    case cosine
+    case linear
+    /// Multiply by `gamma` at each milestone epoch.
+    case step(milestones: [Int], gamma: Double)
+
+    /// lf(epoch) for a run of `epochs` epochs ending at `finalFactor` (hyp lrf).
+    public func factor(epoch: Int, epochs: Int, finalFactor lrf: Double) -> Double {
+        switch self {
+        case .cosine:
+            return ((1 - cos(Double(epoch) * .pi / Double(epochs))) / 2) * (lrf - 1) + 1
+        case .linear:
+            return (1 - Double(epoch) / Double(max(epochs - 1, 1))) * (1 - lrf) + lrf
+        case let .step(milestones, gamma):
+            return pow(gamma, Double(milestones.filter { epoch >= $0 }.count))
+        }
+    }
+}
+
+/// YOLOv5's per-iteration optimizer settings: warmup (over max(round(warmup_epochs * batches), warmup_min_iterations)
+/// iterations) ramps the bias learning rate down from warmup_bias_lr and the others up from 0 to lr0 * lf(epoch),
+/// momentum from warmup_momentum to momentum, and gradient accumulation from 1 to round(64 / global batch).
+public struct OptimizerSchedule: Sendable {
+    public let hyperparameters: Hyperparameters
+    public let schedule: LearningRateSchedule
+    public let epochs: Int
+    public let batchesPerEpoch: Int
+    public let globalBatch: Int
+    public static let nominalBatch = 64
+
+    public init(hyperparameters: Hyperparameters, schedule: LearningRateSchedule, epochs: Int, batchesPerEpoch: Int, globalBatch: Int) {
+        self.hyperparameters = hyperparameters
+        self.schedule = schedule
+        self.epochs = epochs
+        self.batchesPerEpoch = batchesPerEpoch
+        self.globalBatch = globalBatch
+    }
+
+    /// Batches accumulated per optimizer step after warmup: max(round(64 / global batch), 1).
+    public var accumulation: Int { max(Int((Double(Self.nominalBatch) / Double(globalBatch)).rounded()), 1) }
+
+    /// Weight decay scaled to the effective batch: weight_decay * batch * accumulation / 64.
+    public var weightDecay: Double { hyperparameters.weight_decay * Double(globalBatch * accumulation) / Double(Self.nominalBatch) }
+
+    /// Warmup length in iterations (batches).
+    public var warmupIterations: Int {
+        max(Int((hyperparameters.warmup_epochs * Double(batchesPerEpoch)).rounded()), hyperparameters.warmup_min_iterations)
+    }
+
+    public struct Settings: Equatable {
+        public var learningRates: [ParameterGroup: Double]
+        public var momentum: Double
+        public var accumulation: Int
+    }
+
+    /// Settings for iteration `iteration` (batches since the start of training) in `epoch`.
+    public func settings(iteration: Int, epoch: Int) -> Settings {
+        let lr = hyperparameters.lr0 * schedule.factor(epoch: epoch, epochs: epochs, finalFactor: hyperparameters.lrf)
+        let warmup = warmupIterations
+        guard iteration <= warmup else {
+            return Settings(learningRates: [.weight: lr, .batchNormWeight: lr, .bias: lr], momentum: hyperparameters.momentum, accumulation: accumulation)
+        }
+        let t = Double(iteration) / Double(warmup)
+        func interpolate(_ from: Double, _ to: Double) -> Double { from + (to - from) * t }
+        return Settings(
+            learningRates: [.weight: interpolate(0, lr), .batchNormWeight: interpolate(0, lr), .bias: interpolate(hyperparameters.warmup_bias_lr, lr)],
+            momentum: interpolate(hyperparameters.warmup_momentum, hyperparameters.momentum),
+            accumulation: max(1, Int(interpolate(1, Double(Self.nominalBatch) / Double(globalBatch)).rounded(.toNearestOrEven))))
+    }
+}
