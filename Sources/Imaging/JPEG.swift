@@ -14,8 +14,10 @@ enum JPEG {
         let size = UInt(bytes.count)
         var width: Int32 = 0, height: Int32 = 0, subsampling: Int32 = 0, colorspace: Int32 = 0
         guard tjDecompressHeader3(handle, source, size, &width, &height, &subsampling, &colorspace) == 0 else {
-            throw failure(handle, bytes, name)
+            throw failure(errorMessage(handle), bytes, name)
         }
+        // Data that ends inside the markers before the frame header passes the header call with no size.
+        guard width > 0, height > 0 else { throw failure("no frame header before the end of the data", bytes, name) }
         try Image.checkSize(width: Int(width), height: Int(height), file: name, format: "JPEG")
         var pixels = [UInt8](repeating: 0, count: Int(width) * Int(height) * format.channels)
         let pixelFormat = Int32(format == .rgb ? TJPF_RGB.rawValue : TJPF_GRAY.rawValue)
@@ -23,7 +25,7 @@ enum JPEG {
             tjDecompress2(handle, source, size, destination.baseAddress, width, 0, height, pixelFormat, 0)
         }
         if status != 0, tjGetErrorCode(handle) != Int32(TJERR_WARNING.rawValue) || !endsWithEndOfImage(bytes) {
-            throw failure(handle, bytes, name)
+            throw failure(errorMessage(handle), bytes, name)
         }
         return Image(width: Int(width), height: Int(height), format: format, pixels: pixels)
     }
@@ -52,10 +54,11 @@ enum JPEG {
         return Array(UnsafeBufferPointer(start: output, count: Int(outputSize)))
     }
 
-    private static func failure(_ handle: tjhandle, _ bytes: UnsafeRawBufferPointer, _ name: String) -> ImageError {
+    /// A decoding failure, reported as truncation when the data lacks its end-of-image marker.
+    private static func failure(_ detail: String, _ bytes: UnsafeRawBufferPointer, _ name: String) -> ImageError {
         endsWithEndOfImage(bytes)
-            ? .corrupt(file: name, format: "JPEG", detail: errorMessage(handle))
-            : .truncated(file: name, format: "JPEG", detail: errorMessage(handle))
+            ? .corrupt(file: name, format: "JPEG", detail: detail)
+            : .truncated(file: name, format: "JPEG", detail: detail)
     }
 
     /// Whether the data ends with the EOI marker FF D9.
