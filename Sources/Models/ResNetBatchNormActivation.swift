@@ -2,12 +2,14 @@ import Tensor
 
 /// Batch norm followed by an activation over activations owned by the calling layer: the BN half of a layer
 /// whose BN does not directly follow its conv (ResNet-SPD's conv -> SPD -> BN -> ReLU). Forward and backward use
-/// the fused kernels (one normalise+activate pass; one backward pass that also gathers the BN sums).
+/// the fused kernels (one normalise+activate pass; one backward pass that also gathers the BN sums), and sum
+/// their statistics over replicas through the context's `statisticsReducer` (SyncBN) as ConvBlock does.
 final class BatchNormActivation {
     let batchNorm: BatchNormState
     let activation: ActivationKind
     private unowned let context: ModelContext
-    /// Statistics of the last forward: mean[C], invStd[C], scratch[3C]; moments in Double [2C].
+    /// Statistics of the last forward: mean[C], invStd[C], scratch[3C]; moments in Double [2C] plus the pixel count
+    /// they cover (summed over replicas with synchronised batch norm).
     private var statistics: [Float], moments: [Double]
 
     init(_ context: ModelContext, name: String, channels: Int, activation: ActivationKind, settings: BatchNormSettings) {
@@ -15,7 +17,7 @@ final class BatchNormActivation {
         self.activation = activation
         batchNorm = BatchNormState(context, name: name, channels: channels, settings: settings)
         statistics = [Float](repeating: 0, count: 5 * channels)
-        moments = [Double](repeating: 0, count: 2 * channels)
+        moments = [Double](repeating: 0, count: 2 * channels + 1)
     }
 
     /// output[P, C] = act(BN(input[P, C])), with batch statistics (updating the running ones) when training.
@@ -27,7 +29,9 @@ final class BatchNormActivation {
                 moments.withUnsafeMutableBufferPointer { m in
                     m.update(repeating: 0)
                     BatchNorm.addMoments(input: input, pixels: pixels, channels: c, moments: m.baseAddress!, scratch: scratch)
-                    BatchNorm.statistics(moments: m.baseAddress!, count: pixels, channels: c, eps: settings.eps, momentum: settings.momentum,
+                    m[2 * c] = Double(pixels)
+                    context.statisticsReducer?.sumAcrossReplicas(m)
+                    BatchNorm.statistics(moments: m.baseAddress!, count: Int(m[2 * c]), channels: c, eps: settings.eps, momentum: settings.momentum,
                                          mean: mean, invStd: invStd, runningMean: state.values(batchNorm.runningMean),
                                          runningVar: state.values(batchNorm.runningVar))
                 }
@@ -55,10 +59,13 @@ final class BatchNormActivation {
                 BatchNorm.activationBackwardMoments(input: input, output: output, outputGradient: outputGradient, pixels: pixels, channels: c,
                                                     mean: mean, invStd: invStd, gamma: gamma, beta: state.values(batchNorm.bias),
                                                     activation: activation, normGradient: normGradient, sums: m.baseAddress!, scratch: scratch)
+                // Parameter gradients from this replica's sums; the input gradient from the sums over all replicas.
                 BatchNorm.addParameterGradients(sums: m.baseAddress!, channels: c, gammaGradient: state.gradient(batchNorm.weight),
                                                 betaGradient: state.gradient(batchNorm.bias))
+                m[2 * c] = Double(pixels)
+                context.statisticsReducer?.sumAcrossReplicas(m)
                 BatchNorm.inputGradient(input: input, outputGradient: normGradient, pixels: pixels, channels: c, mean: mean,
-                                        invStd: invStd, gamma: gamma, sums: m.baseAddress!, count: pixels,
+                                        invStd: invStd, gamma: gamma, sums: m.baseAddress!, count: Int(m[2 * c]),
                                         inputGradient: inputGradient, accumulate: false, scratch: scratch)
             }
         }

@@ -13,19 +13,25 @@ struct ResNetBuilder {
         self.context = context
     }
 
-    /// Stem, conv2_x..conv5_x blocks, classifier `fc`.
-    func build() -> [SingleInputLayer] {
-        var layers = [stem()]
+    /// Stem, conv2_x..conv5_x blocks, classifier `fc`, each with the number of parameters it registered.
+    func build() -> [(layer: SingleInputLayer, parameters: Int)] {
+        var built: [(layer: SingleInputLayer, parameters: Int)] = []
+        func add(_ make: () -> SingleInputLayer) {
+            let first = context.state.entries.count
+            let layer = make()
+            built.append((layer, context.state.entries[first...].filter { $0.kind.isParameter }.reduce(0) { $0 + $1.count }))
+        }
+        add(stem)
         var channels = 64
         for (stage, (width, count)) in zip(ResNetDefinition.stageWidths, definition.layers).enumerated() {
             for i in 0..<count {
                 let stride = stage > 0 && i == 0 ? 2 : 1
-                layers.append(block(prefix: "conv\(stage + 2)_x.\(i)", inChannels: channels, width: width, stride: stride))
+                add { block(prefix: "conv\(stage + 2)_x.\(i)", inChannels: channels, width: width, stride: stride) }
                 channels = width * definition.block.expansion
             }
         }
-        layers.append(ResNetClassifier(context, name: "fc", features: channels, classes: definition.classes))
-        return layers
+        add { ResNetClassifier(context, name: "fc", features: channels, classes: definition.classes) }
+        return built
     }
 
     /// SPD: Focus(3, 64, k=1) = space_to_depth -> Conv(12 -> 64, 1x1) -> BN -> SiLU (`conv1.conv.{conv,bn}`).
