@@ -1,4 +1,4 @@
-import CTurboJPEG
+internal import CTurboJPEG  // not re-exported: clients need no C module maps
 
 /// JPEG through TurboJPEG (libjpeg-turbo 2.x API).
 enum JPEG {

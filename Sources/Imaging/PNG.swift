@@ -1,4 +1,4 @@
-import CPNG
+internal import CPNG  // not re-exported: clients need no C module maps
 
 /// PNG through libpng's simplified API, which reports errors by return value instead of longjmp.
 enum PNG {

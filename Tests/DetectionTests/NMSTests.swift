@@ -96,4 +96,17 @@ final class NMSTests: XCTestCase {
         XCTAssertEqual([scaled.x1, scaled.y1, scaled.x2, scaled.y2], [0, 5, 300, 200])
         XCTAssertEqual(scaled.classIndex, 2)
     }
+
+    /// A box mapped into YOLOv5's 640 letterbox of a 500x338 image (ratio 1.28, padY 103.5) comes back.
+    func testScaleBoxesUndoesTheLetterbox() {
+        let original: [Float] = [48, 240, 195, 338]
+        let ratio: Float = 1.28, padX: Float = 0, padY: Float = 103.5
+        let forward = DetectionBox(x1: original[0] * ratio + padX, y1: original[1] * ratio + padY,
+                                   x2: original[2] * ratio + padX, y2: original[3] * ratio + padY, score: 0.9, classIndex: 3)
+        let back = scaleBoxes([forward], gain: 1.28, padX: 0, padY: 103.5, imageWidth: 500, imageHeight: 338)[0]
+        for (value, expected) in zip([back.x1, back.y1, back.x2, back.y2], original) {
+            XCTAssertEqual(value, expected, accuracy: 1e-3)
+        }
+        XCTAssertEqual([back.score, Float(back.classIndex)], [0.9, 3])
+    }
 }

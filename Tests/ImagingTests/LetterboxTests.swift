@@ -1,4 +1,3 @@
-import Detection
 import Imaging
 import XCTest
 
@@ -45,22 +44,16 @@ final class LetterboxTests: XCTestCase {
         XCTAssertEqual(geometry, Letterbox(sourceWidth: 500, sourceHeight: 375, targetWidth: 640, targetHeight: 640))
     }
 
-    /// A box mapped into the letterbox (x * ratio + pad) comes back through scaleBoxes, clipped to the image.
-    func testBoxMapsForwardAndBack() {
-        let box = Letterbox(sourceWidth: 500, sourceHeight: 338, targetWidth: 640, targetHeight: 640)
-        let original: [Float] = [48, 240, 195, 371 - 33]  // x1, y1, x2, y2 in the 500x338 image
-        let forward = DetectionBox(x1: original[0] * Float(box.ratio) + Float(box.padX),
-                                   y1: original[1] * Float(box.ratio) + Float(box.padY),
-                                   x2: original[2] * Float(box.ratio) + Float(box.padX),
-                                   y2: original[3] * Float(box.ratio) + Float(box.padY), score: 0.9, classIndex: 3)
-        XCTAssertEqual(forward.y1, 240 * 1.28 + 103.5, accuracy: 1e-4)
-        let back = scaleBoxes([forward], gain: box.ratio, padX: box.padX, padY: box.padY, imageWidth: 500, imageHeight: 338)[0]
-        for (value, expected) in zip([back.x1, back.y1, back.x2, back.y2], original) {
-            XCTAssertEqual(value, expected, accuracy: 1e-3)
-        }
-        XCTAssertEqual([back.score, Float(back.classIndex)], [0.9, 3])
-        let outside = DetectionBox(x1: -20, y1: 50, x2: 700, y2: 630, score: 0.5, classIndex: 0)
-        let clipped = scaleBoxes([outside], gain: box.ratio, padX: box.padX, padY: box.padY, imageWidth: 500, imageHeight: 338)[0]
-        XCTAssertEqual([clipped.x1, clipped.y1, clipped.x2, clipped.y2], [0, 0, 500, 338])
+    /// A source pixel lands at x * ratio + padX, y * ratio + padY in the letterboxed image
+    /// (DetectionTests maps boxes back with the same geometry).
+    func testPixelsMapForwardByRatioAndPadding() {
+        var image = Image(width: 500, height: 338, format: .grey, filledWith: 0)
+        image.fillRectangle(x0: 100, y0: 200, x1: 149, y1: 249, color: .white)
+        let (boxed, box) = image.letterboxed(width: 640, height: 640)
+        let x = Int(125 * box.ratio + box.padX), y = Int(225 * box.ratio + box.padY)
+        XCTAssertEqual([x, y], [160, 391])
+        XCTAssertEqual(boxed.pixels[y * 640 + x], 255)
+        XCTAssertEqual(boxed.pixels[Int(225 * box.ratio + box.padY) * 640 + Int(90 * box.ratio + box.padX)], 0)
+        XCTAssertEqual(boxed.pixels[Int(260 * box.ratio + box.padY) * 640 + x], 0)
     }
 }
