@@ -56,7 +56,7 @@ public func cocoResultsJSON(_ results: [COCOResult]) -> String {
 }
 
 /// Python's `round(value, places)`: correctly rounded from the exact binary value (via printf).
-func roundedDecimal(_ value: Double, places: Int) -> Double {
+private func roundedDecimal(_ value: Double, places: Int) -> Double {
     guard value.isFinite else { return value }
     return withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { buffer in
         let length = withVaList([value]) { vsnprintf(buffer.baseAddress!, 64, "%.\(places)f", $0) }

@@ -4,10 +4,17 @@ extension Image {
     public mutating func fillRectangle(x0: Int, y0: Int, x1: Int, y1: Int, color: RGBColor) {
         let left = max(x0, 0), right = min(x1, width - 1), top = max(y0, 0), bottom = min(y1, height - 1)
         guard left <= right, top <= bottom else { return }
-        let values = format == .rgb ? [color.red, color.green, color.blue] : [Self.luma(color.red, color.green, color.blue)]
+        let grey = Self.luma(color.red, color.green, color.blue)
         for y in top...bottom {
             for x in left...right {
-                for (k, value) in values.enumerated() { pixels[(y * width + x) * channels + k] = value }
+                let i = (y * width + x) * channels
+                if format == .rgb {
+                    pixels[i] = color.red
+                    pixels[i + 1] = color.green
+                    pixels[i + 2] = color.blue
+                } else {
+                    pixels[i] = grey
+                }
             }
         }
     }
