@@ -1,0 +1,71 @@
+import Evaluation
+import Foundation
+import XCTest
+
+/// Runs the reference, pycocotools, from the virtual environment `.build/pyenv` in the repository (cluster/test
+/// creates it with `python3 -m venv .build/pyenv && .build/pyenv/bin/pip install pycocotools numpy`).
+enum Pycocotools {
+    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let python = repositoryRoot.appendingPathComponent(".build/pyenv/bin/python")
+
+    /// What pycocotools reports for one ground truth and results file.
+    struct Reference: Decodable {
+        let stats: [Double]
+        let lines: [String]
+    }
+
+    /// Evaluates every (instances file, results file) pair in one Python process. Skips the test when the
+    /// environment or pycocotools is missing.
+    static func evaluate(_ pairs: [(groundTruth: URL, detections: URL)], in directory: URL) throws -> [Reference] {
+        guard FileManager.default.isExecutableFile(atPath: python.path) else {
+            throw XCTSkip("no Python environment at \(python.path): create it with `python3 -m venv .build/pyenv && .build/pyenv/bin/pip install pycocotools numpy`")
+        }
+        let script = directory.appendingPathComponent("reference.py"), list = directory.appendingPathComponent("pairs.json")
+        try Data(referenceScript.utf8).write(to: script)
+        try JSONSerialization.data(withJSONObject: pairs.map { [$0.groundTruth.path, $0.detections.path] }).write(to: list)
+        let process = Process()
+        process.executableURL = python
+        process.arguments = [script.path, list.path]
+        let output = Pipe(), errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        if process.terminationStatus == 3 {
+            throw XCTSkip("pycocotools cannot be imported with \(python.path): \(errorText.split(separator: "\n").last ?? "")")
+        }
+        guard process.terminationStatus == 0 else {
+            throw PycocotoolsFailure(message: errorText)
+        }
+        return try JSONDecoder().decode([Reference].self, from: data)
+    }
+
+    private static let referenceScript = """
+        import contextlib, io, json, sys
+        try:
+            from pycocotools.coco import COCO
+            from pycocotools.cocoeval import COCOeval
+        except Exception as error:
+            print(repr(error), file=sys.stderr)
+            sys.exit(3)
+        results = []
+        for gt_path, dt_path in json.load(open(sys.argv[1])):
+            printed = io.StringIO()
+            with contextlib.redirect_stdout(printed):
+                gt = COCO(gt_path)
+                evaluation = COCOeval(gt, gt.loadRes(dt_path), 'bbox')
+                evaluation.evaluate()
+                evaluation.accumulate()
+                evaluation.summarize()
+            lines = [line for line in printed.getvalue().splitlines() if line.startswith(' Average')]
+            results.append({'stats': [float(value) for value in evaluation.stats], 'lines': lines})
+        print(json.dumps(results))
+        """
+}
+
+/// pycocotools failed on a case (a bug in the case generator, not a skip).
+struct PycocotoolsFailure: Error {
+    let message: String
+}
