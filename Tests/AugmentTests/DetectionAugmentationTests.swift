@@ -1,0 +1,118 @@
+import Augment
+import Detection
+import Imaging
+import Tensor
+import XCTest
+
+final class DetectionAugmentationTests: XCTestCase {
+    private let object = RGBColor(red: 240, green: 20, blue: 20)
+    private let background = RGBColor(red: 20, green: 60, blue: 200)
+
+    /// Four samples of different sizes, each a blue picture with one red rectangle as its only object.
+    private func tiles() -> [DetectionSample] {
+        let shapes = [(160, 120, 30, 40, 60, 50), (90, 140, 10, 70, 50, 40), (128, 128, 64, 10, 40, 90), (200, 60, 120, 8, 70, 44)]
+        return shapes.enumerated().map { index, shape in
+            let (width, height, x, y, w, h) = shape
+            let image = TestSupport.picture(width: width, height: height, background: background,
+                                            rectangles: [(x0: x, y0: y, x1: x + w - 1, y1: y + h - 1, color: object)])
+            let box = LabeledBox(classIndex: index, x1: Float(x), y1: Float(y), x2: Float(x + w), y2: Float(y + h))
+            return DetectionSample(key: "tile\(index)", image: image, boxes: [box])
+        }
+    }
+
+    private func isObject(_ image: Image, _ x: Int, _ y: Int) -> Bool {
+        let p = image.pixel(x, y)
+        return p[0] > 200 && p[1] < 60 && p[2] < 60
+    }
+
+    func testMosaicIsSquareAndItsBoxesEncloseTheObjects() {
+        let augmentation = DetectionAugmentation(imageSize: 96, hsv: HSVJitter(hue: 0, saturation: 0, value: 0))
+        let samples = tiles()
+        var keptBoxes = 0, objectPixels = 0, coveredPixels = 0
+        for seed in 0..<12 as Range<UInt64> {
+            var random = SeededGenerator(seed: seed)
+            let example = augmentation.augment(samples[0], mosaicPartners: Array(samples[1...]), random: &random)
+            XCTAssertEqual(example.key, "tile0")
+            XCTAssertEqual([example.image.width, example.image.height], [96, 96])
+            XCTAssertEqual(example.image.format, .rgb)
+            keptBoxes += example.boxes.count
+            for box in example.boxes {
+                XCTAssertTrue(box.x1 >= 0 && box.y1 >= 0 && box.x2 <= 96 && box.y2 <= 96 && box.width > 2 && box.height > 2, "seed \(seed): \(box)")
+                // Inside the box, 1.5 px in from its edges (bilinear edges), every pixel is the object's colour.
+                for y in Int((box.y1 + 1.5).rounded(.up))..<Int((box.y2 - 1.5).rounded(.down)) {
+                    for x in Int((box.x1 + 1.5).rounded(.up))..<Int((box.x2 - 1.5).rounded(.down)) {
+                        XCTAssertTrue(isObject(example.image, x, y), "seed \(seed): pixel (\(x), \(y)) of \(box) is \(example.image.pixel(x, y))")
+                    }
+                }
+            }
+            // Object-coloured pixels lie in some box (their pixel square overlaps it), except slivers of objects that
+            // box_candidates dropped (under 3 px, or under 10% of their area, left in the picture).
+            for y in 0..<96 {
+                for x in 0..<96 where isObject(example.image, x, y) {
+                    objectPixels += 1
+                    if example.boxes.contains(where: { Float(x) + 1 > $0.x1 - 0.5 && Float(x) < $0.x2 + 0.5 && Float(y) + 1 > $0.y1 - 0.5 && Float(y) < $0.y2 + 0.5 }) {
+                        coveredPixels += 1
+                    }
+                }
+            }
+        }
+        XCTAssertGreaterThan(Double(coveredPixels), 0.99 * Double(objectPixels), "\(coveredPixels) of \(objectPixels) object pixels in boxes")
+        XCTAssertGreaterThan(keptBoxes, 12, "the mosaics should keep most objects")
+    }
+
+    func testSameSeedGivesIdenticalBytesAndOtherSeedsDiffer() {
+        let augmentation = DetectionAugmentation(imageSize: 64)
+        let samples = tiles()
+        func run(_ seed: UInt64) -> DetectionExample {
+            var random = SeededGenerator(seed: seed)
+            return augmentation.augment(samples[0], mosaicPartners: Array(samples[1...]), random: &random)
+        }
+        XCTAssertEqual(run(5), run(5))
+        XCTAssertNotEqual(run(5).image, run(6).image)
+        var first = SeededGenerator(seed: 5), second = SeededGenerator(seed: 5)
+        XCTAssertEqual(augmentation.augment(samples[3], mosaicPartners: [], random: &first),
+                       augmentation.augment(samples[3], mosaicPartners: [], random: &second))
+    }
+
+    func testLeftRightFlipInThePipelineMirrorsImageAndBoxes() {
+        let plain = DetectionAugmentation(imageSize: 64, perspective: RandomPerspective(translate: 0, scale: 0),
+                                          hsv: HSVJitter(hue: 0, saturation: 0, value: 0), flipLeftRight: 0)
+        var flipping = plain
+        flipping.flipLeftRight = 1
+        let sample = tiles()[0]
+        var random = SeededGenerator(seed: 1), same = SeededGenerator(seed: 1)
+        let unflipped = plain.augment(sample, mosaicPartners: [], random: &random)
+        let flipped = flipping.augment(sample, mosaicPartners: [], random: &same)
+        XCTAssertEqual(flipped.image, unflipped.image.flippedLeftRight())
+        XCTAssertEqual(flipped.boxes, unflipped.boxes.map { $0.flippedLeftRight(width: 64) })
+        // Without mosaic and with identity ranges the example is the letterbox: 160x120 -> 64x48 + 8 rows above and below.
+        TestSupport.assertBox(unflipped.boxes[0], LabeledBox(classIndex: 0, x1: 12, y1: 24, x2: 36, y2: 44))
+        XCTAssertEqual(unflipped.image.pixel(0, 0), [114, 114, 114])
+    }
+
+    func testValidationLetterboxMapsBoxesForwardAndBack() {
+        let image = TestSupport.picture(width: 200, height: 100, background: background)
+        let box = LabeledBox(classIndex: 1, x1: 50, y1: 20, x2: 150, y2: 80)
+        let example = DetectionAugmentation(imageSize: 64).validationExample(DetectionSample(key: "v", image: image, boxes: [box]))
+        XCTAssertEqual([example.image.width, example.image.height], [64, 64])
+        let source = try! XCTUnwrap(example.source)
+        XCTAssertEqual([source.width, source.height], [200, 100])
+        XCTAssertEqual(source.letterbox.ratio, 0.32)
+        XCTAssertEqual([source.letterbox.padX, source.letterbox.padY], [0, 16])
+        XCTAssertEqual(example.image.pixel(10, 15), [114, 114, 114])
+        XCTAssertEqual(example.image.pixel(10, 16), [background.red, background.green, background.blue])
+        TestSupport.assertBox(example.boxes[0], LabeledBox(classIndex: 1, x1: 16, y1: 22.4, x2: 48, y2: 41.6))
+        let predicted = example.boxes.map { DetectionBox(x1: $0.x1, y1: $0.y1, x2: $0.x2, y2: $0.y2, score: 1, classIndex: $0.classIndex) }
+        let back = scaleBoxes(predicted, gain: source.letterbox.ratio, padX: source.letterbox.padX, padY: source.letterbox.padY,
+                              imageWidth: source.width, imageHeight: source.height)[0]
+        XCTAssertEqual([back.x1, back.y1, back.x2, back.y2], [50, 20, 150, 80].map(Float.init), accuracy: 1e-4)
+        // Small images are enlarged to fit, as load_image does for validation too.
+        let small = DetectionAugmentation(imageSize: 64).validationExample(DetectionSample(key: "s", image: TestSupport.numbered(width: 16, height: 32), boxes: []))
+        XCTAssertEqual(small.source?.letterbox.ratio, 2)
+    }
+}
+
+private func XCTAssertEqual(_ a: [Float], _ b: [Float], accuracy: Float, file: StaticString = #filePath, line: UInt = #line) {
+    XCTAssertEqual(a.count, b.count, file: file, line: line)
+    for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: accuracy, "\(a) vs \(b)", file: file, line: line) }
+}
