@@ -18,7 +18,8 @@ public struct TrainBenchmark {
         self.steps = steps
     }
 
-    public func run(print output: (String) -> Void) throws {
+    /// Sorted timings of `steps` training steps (after one warm-up step) and the model's forward FLOPs per batch.
+    public func measure() throws -> (stepSeconds: [Double], forwardFLOPs: Double) {
         let model = try DetectionModel(definition: ModelDefinition(contentsOf: modelFile))
         let hyperparameters = LossHyperparameters().scaledForTraining(levels: model.detect.levels, classes: model.detect.classes, imageSize: imageSize)
         let step = try DetectionStep(model: model, hyperparameters: hyperparameters)
@@ -38,17 +39,21 @@ public struct TrainBenchmark {
             sgd.step(learningRates: learningRates)
         }
         try trainingStep()
-        output("OpenBLAS: \(BLAS.configuration), \(BLAS.threads) thread(s); \(modelFile) at \(imageSize)x\(imageSize), batch \(batch), \(steps) steps")
         var times: [Double] = []
         for _ in 0..<max(steps, 1) {
             let start = monotonicSeconds()
             try trainingStep()
             times.append(monotonicSeconds() - start)
         }
-        times.sort()
+        return (times.sorted(), model.forwardFLOPs)
+    }
+
+    public func run(print output: (String) -> Void) throws {
+        let (times, forwardFLOPs) = try measure()
+        output("OpenBLAS: \(BLAS.configuration), \(BLAS.threads) thread(s); \(modelFile) at \(imageSize)x\(imageSize), batch \(batch), \(steps) steps")
         let median = times[times.count / 2]
         // Training FLOPs: forward, plus backward-input and backward-weight, each as costly as the forward.
-        let flops = 3 * model.forwardFLOPs
+        let flops = 3 * forwardFLOPs
         output("step: median \(fixed(1000 * median)) ms (fastest \(fixed(1000 * times[0])) ms, slowest \(fixed(1000 * times.last!)) ms)")
         output("throughput: \(fixed(Double(batch) / median, 2)) images/s, \(fixed(flops / median / 1e9)) GFLOP/s "
                + "(\(fixed(flops / Double(batch) / 1e9, 2)) GFLOPs per image for forward + backward)")

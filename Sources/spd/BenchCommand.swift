@@ -3,7 +3,7 @@ import Benchmarks
 import Tensor
 
 struct BenchCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "bench", abstract: "Measure speed.", subcommands: [Ops.self, Train.self])
+    static let configuration = CommandConfiguration(commandName: "bench", abstract: "Measure speed.", subcommands: [Ops.self, Train.self, Data.self])
 
     struct Ops: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -49,6 +49,36 @@ extension BenchCommand {
             try reportingErrors {
                 BLAS.setThreads(threads)
                 try TrainBenchmark(modelFile: resolveModelFile(model), imageSize: imgsz, batch: batch, steps: steps).run { print($0) }
+            }
+        }
+    }
+}
+
+extension BenchCommand {
+    struct Data: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The training data stream on one rank (shards, decode, mosaic augmentation, collation): samples/s and CPU per sample beside what training consumes.")
+
+        @Option(help: "Detection dataset directory to time (default: synthetic fashion-detect-like and COCO-like shards in a temporary directory).")
+        var data: String?
+        @Option(help: "Training image size (the fashion-detect-like set uses 128).")
+        var imgsz = 640
+        @Option(help: "Batch size.")
+        var batch = 8
+        @Option(help: "Samples timed per dataset.")
+        var samples = 160
+        @Option(help: "Images/s training consumes (from `spd bench train`); when absent it is estimated.")
+        var trainImagesPerSecond: Double?
+        @Option(help: "Training steps timed for the estimate (0: no estimate).")
+        var trainSteps = 2
+        @Option(help: "Model file or name under configs/models, for the training estimate.")
+        var model = "yolov5-spd-n"
+
+        func run() throws {
+            try reportingErrors {
+                BLAS.setThreads(1)
+                try DataBenchmark(dataDirectory: data, imageSize: imgsz, batch: batch, samples: samples, trainImagesPerSecond: trainImagesPerSecond,
+                                  trainSteps: trainSteps, modelFile: resolveModelFile(model)).run { print($0) }
             }
         }
     }
