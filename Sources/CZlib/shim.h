@@ -1,0 +1,4 @@
+#ifndef SPD_CZLIB_SHIM_H
+#define SPD_CZLIB_SHIM_H
+#include <zlib.h>
+#endif
