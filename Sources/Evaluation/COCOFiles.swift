@@ -90,14 +90,14 @@ private func decodeJSONFile<T: Decodable>(_ type: T.Type, path: String) throws(C
         throw COCOFileError(path: path, problem: exists ? "cannot be read" : "no such file")
     }
     do { return try JSONDecoder().decode(type, from: data) } catch let error as DecodingError {
-        throw COCOFileError(path: path, problem: describe(error))
+        throw COCOFileError(path: path, problem: describe(error, in: data))
     } catch {
         throw COCOFileError(path: path, problem: "\(error)")
     }
 }
 
 /// A decoding failure as a short phrase naming the place in the file, such as `annotations[3]: missing "bbox"`.
-private func describe(_ error: DecodingError) -> String {
+private func describe(_ error: DecodingError, in data: Data) -> String {
     func place(_ path: [CodingKey]) -> String {
         let text = path.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
         return text.hasPrefix(".") ? String(text.dropFirst()) : text.isEmpty ? "top level" : text
@@ -107,8 +107,19 @@ private func describe(_ error: DecodingError) -> String {
     case let .typeMismatch(_, context), let .valueNotFound(_, context):
         return "\(place(context.codingPath)): \(context.debugDescription)"
     case let .dataCorrupted(context):
-        if context.codingPath.isEmpty { return "not valid JSON (\(context.underlyingError.map { "\($0)" } ?? context.debugDescription))" }
+        if context.codingPath.isEmpty { return "not valid JSON (\(syntaxProblem(in: data)))" }
         return "\(place(context.codingPath)): \(context.debugDescription)"
     @unknown default: return "\(error)"
+    }
+}
+
+/// Where JSON text goes wrong, as JSONSerialization reports it ("Invalid value around character 6."): JSONDecoder
+/// does not say.
+private func syntaxProblem(in data: Data) -> String {
+    do {
+        _ = try JSONSerialization.jsonObject(with: data, options: .fragmentsAllowed)
+        return "unreadable"
+    } catch {
+        return (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(error)"
     }
 }
