@@ -2,7 +2,7 @@ import Imaging
 import SampleStream
 import Tensor
 
-/// One classification example as the trainer consumes it.
+/// One classification example: a decoded sample, and what the augmentation makes of it for the trainer.
 public struct ClassificationExample: Sendable, Equatable {
     public let key: String
     public let image: Image
@@ -56,7 +56,7 @@ public struct ClassificationAugmentation: Sendable, Equatable {
     }
 
     /// One training example: preprocess, random crop (offsets drawn y then x, each uniform in 0...2 padding), flip, rotation.
-    public func augment(_ sample: ClassificationSample, random: inout SeededGenerator) throws -> ClassificationExample {
+    public func augment(_ sample: ClassificationExample, random: inout SeededGenerator) throws -> ClassificationExample {
         var image = try preprocess.apply(to: sample).image
         if cropPadding > 0 {
             let choices = UInt64(2 * cropPadding + 1)
@@ -75,8 +75,7 @@ public struct ClassificationAugmentation: Sendable, Equatable {
     }
 
     /// One validation example: `preprocess` only.
-    public func validationExample(_ sample: ClassificationSample) throws -> ClassificationExample {
-        let prepared = try preprocess.apply(to: sample)
-        return ClassificationExample(key: prepared.key, image: prepared.image, label: prepared.label)
+    public func validationExample(_ sample: ClassificationExample) throws -> ClassificationExample {
+        try preprocess.apply(to: sample)
     }
 }

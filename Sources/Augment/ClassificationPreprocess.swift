@@ -11,7 +11,7 @@ public enum ClassificationPreprocess: Sendable, Equatable {
     case areaDownsample(factor: Int)
 
     /// `sample`'s image with this change; throws naming the sample when the image does not fit it.
-    public func apply(to sample: ClassificationSample) throws -> ClassificationSample {
+    public func apply(to sample: ClassificationExample) throws -> ClassificationExample {
         let image = sample.image
         switch self {
         case .none:
@@ -22,12 +22,12 @@ public enum ClassificationPreprocess: Sendable, Equatable {
                                           + "\(width)x\(height) it should be padded to")
             }
             let padded = image.shifted(width: width, height: height, offsetX: (width - image.width) / 2, offsetY: (height - image.height) / 2)
-            return ClassificationSample(key: sample.key, image: padded, label: sample.label)
+            return ClassificationExample(key: sample.key, image: padded, label: sample.label)
         case let .areaDownsample(factor):
             guard factor >= 1, image.width >= factor, image.height >= factor else {
                 throw SampleDecodingError(key: sample.key, problem: "the \(image.width)x\(image.height) image cannot be area-downsampled by \(factor)")
             }
-            return ClassificationSample(key: sample.key, image: image.areaDownsampled(by: factor), label: sample.label)
+            return ClassificationExample(key: sample.key, image: image.areaDownsampled(by: factor), label: sample.label)
         }
     }
 }

@@ -15,19 +15,6 @@ public struct DetectionSample: Sendable, Equatable {
     }
 }
 
-/// A decoded classification sample.
-public struct ClassificationSample: Sendable, Equatable {
-    public let key: String
-    public let image: Image
-    public let label: Int
-
-    public init(key: String, image: Image, label: Int) {
-        self.key = key
-        self.image = image
-        self.label = label
-    }
-}
-
 extension ShardSample {
     /// Image member extensions in the order they are looked for (DESIGN.md "Shard format").
     public static let imageExtensions = ["jpg", "png", "ppm", "pgm"]
@@ -96,14 +83,14 @@ extension ShardSample {
     /// The image (in `format`: the dataset's own channel count, or `.rgb` to expand grey) and the class of a
     /// classification sample: `.cls` holds the index as decimal text. Throws naming the key when the label is
     /// missing or not an integer in `0..<classes`.
-    public func classificationSample(classes: Int, format: PixelFormat) throws -> ClassificationSample {
+    public func classificationSample(classes: Int, format: PixelFormat) throws -> ClassificationExample {
         guard let bytes = members["cls"] else { throw failure("no .cls label member") }
         let text = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         guard let label = Int(text) else { throw failure("invalid .cls label '\(text.prefix(40))': not a decimal integer") }
         guard (0..<classes).contains(label) else {
             throw failure("class \(label) is outside 0..<\(classes) (the dataset's class count)")
         }
-        return ClassificationSample(key: key, image: try decodeImage(as: format), label: label)
+        return ClassificationExample(key: key, image: try decodeImage(as: format), label: label)
     }
 
     private func failure(_ problem: String) -> SampleDecodingError {

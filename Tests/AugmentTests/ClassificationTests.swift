@@ -20,7 +20,7 @@ final class ClassificationTests: XCTestCase {
 
     func testPadCropAndFlipGiveEveryShiftedCandidateAndNothingElse() throws {
         let augmentation = ClassificationAugmentation(format: .grey, cropPadding: 1)
-        let sample = ClassificationSample(key: "c", image: image, label: 3)
+        let sample = ClassificationExample(key: "c", image: image, label: 3)
         var candidates: [[UInt8]: Int] = [:]
         for dy in -1...1 {
             for dx in -1...1 {
@@ -51,24 +51,24 @@ final class ClassificationTests: XCTestCase {
         let augmentation = ClassificationAugmentation(format: .rgb, cropPadding: 0, flipLeftRight: 0, rotationDegrees: 15)
         let flat = Image(width: 9, height: 9, format: .rgb, filledWith: 200)
         var random = SeededGenerator(seed: 2), same = SeededGenerator(seed: 2)
-        let rotated = try! augmentation.augment(ClassificationSample(key: "r", image: flat, label: 0), random: &random)
+        let rotated = try! augmentation.augment(ClassificationExample(key: "r", image: flat, label: 0), random: &random)
         XCTAssertEqual(rotated.image.pixel(4, 4), [200, 200, 200], "the centre stays")
         XCTAssertLessThan(rotated.image.pixel(0, 0)[0], 200, "a corner turns out of the picture and fills with zero")
-        XCTAssertEqual(try! augmentation.augment(ClassificationSample(key: "r", image: flat, label: 0), random: &same), rotated)
+        XCTAssertEqual(try! augmentation.augment(ClassificationExample(key: "r", image: flat, label: 0), random: &same), rotated)
     }
 
     func testPreprocessPadsCentredOrDownsamples() throws {
         let fashion = TestSupport.numbered(width: 28, height: 28, format: .grey)
-        let padded = try ClassificationPreprocess.pad(width: 32, height: 32).apply(to: ClassificationSample(key: "f", image: fashion, label: 1))
+        let padded = try ClassificationPreprocess.pad(width: 32, height: 32).apply(to: ClassificationExample(key: "f", image: fashion, label: 1))
         XCTAssertEqual([padded.image.width, padded.image.height], [32, 32])
         XCTAssertEqual(padded.image.pixel(2, 2), fashion.pixel(0, 0))
         XCTAssertEqual(padded.image.pixel(29, 29), fashion.pixel(27, 27))
         XCTAssertEqual(padded.image.pixel(1, 2), [0])
         XCTAssertEqual(padded.image.pixel(30, 29), [0])
-        let tiny = try ClassificationPreprocess.areaDownsample(factor: 4).apply(to: ClassificationSample(key: "t", image: TestSupport.numbered(width: 64, height: 64), label: 0))
+        let tiny = try ClassificationPreprocess.areaDownsample(factor: 4).apply(to: ClassificationExample(key: "t", image: TestSupport.numbered(width: 64, height: 64), label: 0))
         XCTAssertEqual([tiny.image.width, tiny.image.height, tiny.image.channels], [16, 16, 3])
         TestSupport.assertThrows("sample 'f': the 28x28 image is larger than the 24x32 it should be padded to") {
-            try ClassificationPreprocess.pad(width: 24, height: 32).apply(to: ClassificationSample(key: "f", image: fashion, label: 1))
+            try ClassificationPreprocess.pad(width: 24, height: 32).apply(to: ClassificationExample(key: "f", image: fashion, label: 1))
         }
     }
 }
