@@ -30,11 +30,9 @@ struct COCOFile {
 
     /// Reads `path` (memory-mapped). Throws `DatasetError.badInput` naming the file, the field and the byte offset.
     init(contentsOf path: String) throws {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
-        } catch {
-            throw DatasetError.badInput(file: path, problem: "cannot read: \((error as NSError).localizedDescription)")
+        guard InputFiles.exists(path), !InputFiles.isDirectory(path),
+              let data = try? Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) else {
+            throw DatasetError.badInput(file: path, problem: InputFiles.exists(path) ? "cannot be read as a file" : "missing")
         }
         var images: [Image] = [], annotations: [Annotation] = [], categories: [Category] = []
         try data.withUnsafeBytes { text in
