@@ -115,7 +115,8 @@ public final class DatasetBuilder {
         return manifest
     }
 
-    /// Deletes the shards of the splits this builder wrote (a writer deletes its open shard itself).
+    /// Deletes the shards of the splits this builder wrote (a writer deletes its open shard itself), and the
+    /// directory if that leaves it empty.
     private func discard() {
         let splits = Array(writers.keys)
         writers.removeAll()
@@ -124,6 +125,9 @@ public final class DatasetBuilder {
             while (try? FileManager.default.removeItem(atPath: directory + "/" + ShardInfo.fileName(split: split, index: index))) != nil {
                 index += 1
             }
+        }
+        if (try? FileManager.default.contentsOfDirectory(atPath: directory))?.isEmpty == true {
+            try? FileManager.default.removeItem(atPath: directory)
         }
     }
 }

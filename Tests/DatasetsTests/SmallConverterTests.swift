@@ -111,6 +111,17 @@ final class SmallConverterTests: XCTestCase {
         XCTAssertEqual(try readSamples(root + "/out", split: "val").map(classIndex), [1])
     }
 
+    func testFailedConversionLeavesNothingBehind() throws {
+        let root = try makeTemporaryDirectory(self)
+        try writeFile(root + "/in/a/1.png", encodedImage(width: 8, height: 8))
+        try writeFile(root + "/in/a/2.png", encodedImage(width: 8, height: 8))
+        try writeFile(root + "/in/b/3.png", Array("not an image".utf8))
+        XCTAssertThrowsError(try FolderConverter.convert(from: root + "/in", out: root + "/out", options: testOptions(shardSize: 1))) {
+            XCTAssertEqual("\($0)", "\(root)/in/b/3.png: not a JPEG, PNG, PPM or PGM image")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: root + "/out"), "the two finished shards and the directory are removed")
+    }
+
     func testTinyImageNetLayout() throws {
         let root = try makeTemporaryDirectory(self) + "/tiny"
         try writeText(root + "/wnids.txt", "n02\nn01\n")
