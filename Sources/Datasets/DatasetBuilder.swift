@@ -13,10 +13,11 @@ public final class DatasetBuilder {
     private var manifest: DatasetManifest
     private let options: ConversionOptions
     private var writers: [String: ShardWriter] = [:]
-    /// The one size every image so far has, or nil once two sizes were seen (or before any image).
+    /// The size of the first image; `sizesDiffer` once another size is seen.
     private var commonSize: ImageDimensions?
     private var sizesDiffer = false
-    private var tarBytes = 0
+    /// Uncompressed tar bytes of all splits; nil when an existing dataset being extended did not record its own.
+    private var tarBytes: Int? = 0
     private let progress: Progress
 
     /// Pixel size of an image.
@@ -55,7 +56,7 @@ public final class DatasetBuilder {
                 throw DatasetError.badOutput(directory: directory, problem: "holds a \(existing.task.rawValue) dataset with other classes; use a new directory")
             }
             manifest = existing
-            tarBytes = existing.extra?["tar_bytes"].flatMap { Int($0) } ?? 0
+            tarBytes = existing.extra?["tar_bytes"].flatMap { Int($0) }
             switch existing.imageSize {
             case let .fixed(width, height): commonSize = ImageDimensions(width: width, height: height)
             case .variable: sizesDiffer = true
@@ -75,7 +76,7 @@ public final class DatasetBuilder {
                        label: (extension: String, data: [UInt8])) throws {
         let writer = try self.writer(for: split)
         try writer.append(key: key, members: [image, label])
-        tarBytes += TarWriter.archivedSize(ofFileWithSize: image.data.count) + TarWriter.archivedSize(ofFileWithSize: label.data.count)
+        tarBytes? += TarWriter.archivedSize(ofFileWithSize: image.data.count) + TarWriter.archivedSize(ofFileWithSize: label.data.count)
         if commonSize == nil && !sizesDiffer { commonSize = size }
         if commonSize != size { sizesDiffer = true }
         progress.tick()
@@ -99,7 +100,7 @@ public final class DatasetBuilder {
         for (split, writer) in writers.sorted(by: { $0.key < $1.key }) {
             let shards = try writer.finish()
             manifest.splits[split] = shards
-            tarBytes += 2 * 512 * shards.count  // each tar stream's end-of-archive blocks
+            tarBytes? += 2 * 512 * shards.count  // each tar stream's end-of-archive blocks
         }
         if let commonSize, !sizesDiffer {
             manifest.imageSize = .fixed(width: commonSize.width, height: commonSize.height)
@@ -108,7 +109,7 @@ public final class DatasetBuilder {
         }
         var merged = manifest.extra ?? [:]
         merged.merge(extra) { _, new in new }
-        merged["tar_bytes"] = String(tarBytes)
+        merged["tar_bytes"] = tarBytes.map(String.init)
         manifest.extra = merged
         try manifest.write(to: directory + "/" + DatasetManifest.fileName)
         options.log("\(manifest.name): wrote \(samples) samples to \(directory) in \(String(format: "%.1f", progress.elapsed)) s")

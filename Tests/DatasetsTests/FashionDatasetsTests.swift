@@ -43,8 +43,7 @@ final class FashionDatasetsTests: XCTestCase {
         XCTAssertEqual(inspection.boxSizes.large, 0)
         for sample in try readSamples(root + "/a", split: "train") {
             let label = try detectionLabel(sample)
-            XCTAssertTrue((3 ... 8).contains(label.boxes.count) || label.boxes.count < 3, "at most 8 objects")
-            XCTAssertLessThanOrEqual(label.boxes.count, 8)
+            XCTAssertLessThanOrEqual(label.boxes.count, 8, "at most 8 objects (fewer when no free place is found)")
             for box in label.boxes {
                 XCTAssertTrue(box[2] <= 32 && box[3] <= 32 && box[0] >= 0 && box[1] >= 0 && box[0] + box[2] <= 256 && box[1] + box[3] <= 256, "\(box)")
             }
