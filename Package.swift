@@ -35,6 +35,7 @@ let package = Package(
         .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         // Tensor engine: NHWC storage, ops with paired forward/backward, GEMM through OpenBLAS.
         .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: kernelFlags),
@@ -49,20 +50,26 @@ let package = Package(
         // Models: YOLOv5-format model files and ResNets built into layer graphs over one parameter arena.
         .target(name: "Models", dependencies: ["Tensor", "TensorFiles", .product(name: "Yams", package: "Yams")], swiftSettings: kernelFlags),
         // Training: the step (forward, loss, backward), optimizers, schedules.
-        .target(name: "Training", dependencies: ["Tensor", "Models", "DetectionLoss", "TensorFiles", .product(name: "Yams", package: "Yams")], swiftSettings: kernelFlags),
+        .target(name: "Training", dependencies: ["Tensor", "Models", "DetectionLoss", "TensorFiles", "SampleStream", "Augment", "Detection", "Evaluation", "Distributed", "Shards", "Checksum", .product(name: "Yams", package: "Yams")], swiftSettings: kernelFlags),
         // Images: JPEG/PNG/PPM decode and encode, resize, letterbox, NHWC float conversion, drawing.
         .target(name: "Imaging", dependencies: ["CTurboJPEG", "CPNG"], swiftSettings: kernelFlags),
         // Detection post-processing: YOLOv5 non-max suppression, box rescaling, COCO results JSON.
         .target(name: "Detection", swiftSettings: kernelFlags),
+        // Dataset converters (COCO, YOLO, CIFAR-10, IDX, folders), built-in Fashion-MNIST sets, inspect and verify.
+        .target(name: "Datasets", dependencies: ["Shards", "Imaging", "Tensor", "CZlib", .product(name: "Yams", package: "Yams")]),
+        // COCO box metrics exactly as pycocotools computes them; classification accuracy and confusion.
+        .target(name: "Evaluation", dependencies: ["Detection"]),
         // The per-rank sample stream: epoch order, windows, background prefetch, resumable positions.
         .target(name: "SampleStream", dependencies: ["Shards", "Tensor"]),
         // Data parallelism: communicators (MPI, in-process, single), gradient buckets, replica checks.
         .target(name: "Distributed", dependencies: ["CMPI", "Tensor"], swiftSettings: kernelFlags),
+        // Detection and classification augmentation (YOLOv5 v6.0 mosaic, perspective, HSV, flip), sample decoding, collation.
+        .target(name: "Augment", dependencies: ["Imaging", "SampleStream", "Shards", "Tensor", "DetectionLoss"], swiftSettings: kernelFlags),
         // Benchmarks behind `spd bench`.
-        .target(name: "Benchmarks", dependencies: ["Tensor", "Models", "Training", "DetectionLoss"], swiftSettings: kernelFlags),
+        .target(name: "Benchmarks", dependencies: ["Tensor", "Models", "Training", "DetectionLoss", "Augment", "Imaging", "SampleStream", "Shards"], swiftSettings: kernelFlags),
         // The command-line front end.
         .executableTarget(name: "spd", dependencies: [
-            "Tensor", "Models", "Training", "DetectionLoss", "Benchmarks",
+            "Tensor", "Models", "Training", "DetectionLoss", "Benchmarks", "Datasets", "Evaluation",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -70,12 +77,15 @@ let package = Package(
         .testTarget(name: "TensorFilesTests", dependencies: ["TensorFiles"]),
         .testTarget(name: "SampleStreamTests", dependencies: ["SampleStream", "Shards"]),
         .testTarget(name: "DistributedTests", dependencies: ["Distributed"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "Tensor", "DetectionLoss", "TensorFiles"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "Tensor", "DetectionLoss", "TensorFiles", "Distributed", "Imaging", "Shards"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Tensor", "TensorFiles"]),
         .testTarget(name: "ChecksumTests", dependencies: ["Checksum"]),
         .testTarget(name: "ShardsTests", dependencies: ["Shards", "Checksum"]),
         .testTarget(name: "DetectionLossTests", dependencies: ["DetectionLoss"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
         .testTarget(name: "DetectionTests", dependencies: ["Detection"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Detection", "Tensor"]),
+        .testTarget(name: "AugmentTests", dependencies: ["Augment", "Imaging", "Shards", "SampleStream", "Tensor", "DetectionLoss", "Detection"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Shards", "Imaging"]),
     ]
 )

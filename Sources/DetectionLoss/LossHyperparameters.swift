@@ -36,9 +36,11 @@ public struct LossHyperparameters: Sendable, Equatable {
     }
 
     /// The gains train.py applies before building the loss: box *= 3/nl, cls *= nc/80 * 3/nl,
-    /// obj *= (imgsz/640)^2 * 3/nl.
+    /// obj *= (imgsz/640)^2 * 3/nl; and ComputeLoss's objectness balance for nl levels ([4.0, 1.0, 0.4] for 3,
+    /// otherwise the first nl of [4.0, 1.0, 0.25, 0.06, 0.02]).
     public func scaledForTraining(levels: Int, classes: Int, imageSize: Int) -> LossHyperparameters {
         var scaled = self
+        scaled.balance = levels == 3 ? [4.0, 1.0, 0.4] : Array([4.0, 1.0, 0.25, 0.06, 0.02].prefix(levels))
         let levelScale = 3.0 / Double(levels)
         let sizeRatio = Double(imageSize) / 640
         scaled.box *= levelScale

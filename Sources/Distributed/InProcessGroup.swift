@@ -8,6 +8,8 @@ public final class InProcessGroup: @unchecked Sendable {
     private let condition = NSCondition()
     private var arrived = 0
     private var generation = 0
+    /// Set when a rank's body threw: every rank waiting in (or later entering) a collective fails instead of hanging.
+    private var failedRank: Int?
     fileprivate var slots: [UnsafeMutableRawPointer?]
     fileprivate var gathered: [[UInt8]]
 
@@ -25,7 +27,10 @@ public final class InProcessGroup: @unchecked Sendable {
         for communicator in communicators {
             done.enter()
             let thread = Thread {
-                do { try body(communicator) } catch { errors.record(error) }
+                do { try body(communicator) } catch {
+                    errors.record(error)
+                    self.fail(rank: communicator.rank)
+                }
                 done.leave()
             }
             thread.stackSize = 16 << 20
@@ -35,9 +40,17 @@ public final class InProcessGroup: @unchecked Sendable {
         if let error = errors.first { throw error }
     }
 
-    /// Blocks until every rank has arrived.
-    fileprivate func barrier() {
+    private func fail(rank: Int) {
         condition.lock()
+        if failedRank == nil { failedRank = rank }
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Blocks until every rank has arrived; throws when another rank has failed.
+    fileprivate func barrier(rank: Int) throws {
+        condition.lock()
+        defer { condition.unlock() }
         let myGeneration = generation
         arrived += 1
         if arrived == size {
@@ -45,9 +58,11 @@ public final class InProcessGroup: @unchecked Sendable {
             generation += 1
             condition.broadcast()
         } else {
-            while generation == myGeneration { condition.wait() }
+            while generation == myGeneration && failedRank == nil { condition.wait() }
         }
-        condition.unlock()
+        if let failedRank, generation == myGeneration {
+            throw CommunicationError(rank: rank, operation: "collective", message: "rank \(failedRank) failed")
+        }
     }
 }
 
@@ -69,42 +84,42 @@ public final class InProcessCommunicator: Communicator, @unchecked Sendable {
         self.rank = rank
     }
 
-    public func allreduce(_ buffer: UnsafeMutableBufferPointer<Float>) throws { sum(buffer) }
-    public func allreduce(_ buffer: UnsafeMutableBufferPointer<Double>) throws { sum(buffer) }
+    public func allreduce(_ buffer: UnsafeMutableBufferPointer<Float>) throws { try sum(buffer) }
+    public func allreduce(_ buffer: UnsafeMutableBufferPointer<Double>) throws { try sum(buffer) }
 
     /// Sums in rank order, the same on every rank, so replicas stay bitwise identical.
-    private func sum<T: FloatingPoint>(_ buffer: UnsafeMutableBufferPointer<T>) {
+    private func sum<T: FloatingPoint>(_ buffer: UnsafeMutableBufferPointer<T>) throws {
         group.slots[rank] = UnsafeMutableRawPointer(buffer.baseAddress)
-        group.barrier()
+        try group.barrier(rank: rank)
         var total = [T](repeating: 0, count: buffer.count)
         for r in 0..<size {
             let other = group.slots[r]!.assumingMemoryBound(to: T.self)
             for i in 0..<buffer.count { total[i] += other[i] }
         }
-        group.barrier()
+        try group.barrier(rank: rank)
         for i in 0..<buffer.count { buffer[i] = total[i] }
-        group.barrier()
+        try group.barrier(rank: rank)
     }
 
     public func startAllreduce(_ buffer: UnsafeMutableBufferPointer<Float>) throws -> PendingReduction {
-        sum(buffer)
+        try sum(buffer)
         return CompletedReduction()
     }
 
     public func broadcast(_ buffer: UnsafeMutableRawBufferPointer, root: Int) throws {
         group.slots[rank] = buffer.baseAddress
-        group.barrier()
+        try group.barrier(rank: rank)
         if rank != root, let source = group.slots[root] { buffer.baseAddress!.copyMemory(from: source, byteCount: buffer.count) }
-        group.barrier()
+        try group.barrier(rank: rank)
     }
 
     public func allgather(_ bytes: [UInt8]) throws -> [[UInt8]] {
         group.gathered[rank] = bytes
-        group.barrier()
+        try group.barrier(rank: rank)
         let all = group.gathered
-        group.barrier()
+        try group.barrier(rank: rank)
         return all
     }
 
-    public func barrier() throws { group.barrier() }
+    public func barrier() throws { try group.barrier(rank: rank) }
 }

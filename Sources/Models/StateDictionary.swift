@@ -20,11 +20,16 @@ public struct StateDictionaryError: Error, CustomStringConvertible {
 extension ModelState {
     /// The state as safetensors tensors under the reference names, in state_dict order, in PyTorch layouts.
     public func namedTensors() -> [NamedTensor] {
+        namedTensors(parameters: parameters.pointer, buffers: buffers.pointer)
+    }
+
+    /// Like `namedTensors()` for other arena contents of this architecture (e.g. an EMA copy).
+    public func namedTensors(parameters: UnsafePointer<Float>, buffers: UnsafePointer<Float>) -> [NamedTensor] {
         entries.map { entry in
             switch entry.kind {
             case .counter: return NamedTensor(name: entry.name, shape: entry.shape, int64s: [counters[entry.offset]])
-            case .buffer: return pytorchTensor(entry, from: buffers.pointer + entry.offset)
-            case .parameter: return pytorchTensor(entry, from: parameters.pointer + entry.offset)
+            case .buffer: return pytorchTensor(entry, from: buffers + entry.offset)
+            case .parameter: return pytorchTensor(entry, from: parameters + entry.offset)
             }
         }
     }
@@ -54,6 +59,15 @@ extension ModelState {
     /// Loads every entry from a safetensors file. Strict: any missing, unexpected or wrongly shaped tensor is
     /// one error listing them all, and nothing is changed. Float tensors may be F32, F64, F16 or BF16.
     public func load(from path: String) throws {
+        let arenas = try readArenas(from: path)
+        parameters.pointer.update(from: arenas.parameters, count: parameterCount)
+        buffers.pointer.update(from: arenas.buffers, count: bufferCount)
+        counters = arenas.counters
+    }
+
+    /// Reads a safetensors file into arena-shaped arrays (engine layouts) without changing this state, with the
+    /// same strict checks as `load`.
+    public func readArenas(from path: String) throws -> (parameters: [Float], buffers: [Float], counters: [Int64]) {
         let file = try SafeTensorsFile(contentsOf: path)
         var problem = StateDictionaryError(file: path)
         let names = Set(entries.map(\.name))
@@ -68,21 +82,30 @@ extension ModelState {
             }
         }
         guard problem.missing.isEmpty, problem.unexpected.isEmpty, problem.mismatched.isEmpty else { throw problem }
+        var parameterValues = [Float](repeating: 0, count: parameterCount), bufferValues = [Float](repeating: 0, count: bufferCount)
+        var counterValues = counters
         for entry in entries {
             switch entry.kind {
             case .counter:
-                counters[entry.offset] = try file.int64s(entry.name)[0]
+                counterValues[entry.offset] = try file.int64s(entry.name)[0]
             case .parameter, .buffer:
                 let values = try file.floats(entry.name)
-                let destination = entry.kind == .buffer ? buffers.pointer + entry.offset : parameters.pointer + entry.offset
-                values.withUnsafeBufferPointer { source in
-                    if case let .convolution(geometry) = entry.layout {
-                        Conv2D.weightFromPyTorch(source.baseAddress!, to: destination, geometry: geometry)
-                    } else {
-                        destination.update(from: source.baseAddress!, count: entry.count)
+                let write = { (destination: UnsafeMutablePointer<Float>) in
+                    values.withUnsafeBufferPointer { source in
+                        if case let .convolution(geometry) = entry.layout {
+                            Conv2D.weightFromPyTorch(source.baseAddress!, to: destination + entry.offset, geometry: geometry)
+                        } else {
+                            (destination + entry.offset).update(from: source.baseAddress!, count: entry.count)
+                        }
                     }
+                }
+                if entry.kind == .buffer {
+                    bufferValues.withUnsafeMutableBufferPointer { write($0.baseAddress!) }
+                } else {
+                    parameterValues.withUnsafeMutableBufferPointer { write($0.baseAddress!) }
                 }
             }
         }
+        return (parameterValues, bufferValues, counterValues)
     }
 }

@@ -19,10 +19,16 @@ public final class DetectionStep {
         loss = try YOLOLoss(classes: detect.classes, anchorsInPixels: detect.anchorsInPixels, strides: strides, hyperparameters: hyperparameters)
     }
 
+    /// Seconds of the last run's forward (with the loss) and backward passes.
+    public private(set) var forwardSeconds = 0.0, backwardSeconds = 0.0
+
     /// Forward (batch-norm statistics from the batch when `training`), loss and backward on a batch of images
-    /// [N, H, W, 3] with normalised targets.
+    /// [N, H, W, 3] with normalised targets. The head gradients are multiplied by `gradientScale` (YOLOv5 scales
+    /// the loss by the number of ranks, whose gradients are then averaged); `gradientsReady` is passed to backward.
     @discardableResult
-    public func run(images: Tensor, targets: [DetectionTarget], training: Bool = true) throws -> LossBreakdown {
+    public func run(images: Tensor, targets: [DetectionTarget], training: Bool = true, gradientScale: Float = 1,
+                    gradientsReady: ((Int) -> Void)? = nil) throws -> LossBreakdown {
+        let start = monotonicSeconds()
         let levels = try model.forward(images, training: training)
         if levelGradients.count != levels.count {
             levelGradients = levels.map { _ in Tensor() }
@@ -35,8 +41,21 @@ public final class DetectionStep {
             gradientPointers[i] = levelGradients[i].pointer
         }
         let result = try loss.compute(levels: levelViews, batch: images.shape.n, targets: targets, gradients: gradientPointers)
-        model.backward(levelGradients)
+        if gradientScale != 1 {
+            for gradient in levelGradients { for i in 0..<gradient.count { gradient.pointer[i] *= gradientScale } }
+        }
+        let middle = monotonicSeconds()
+        model.backward(levelGradients, gradientsReady: gradientsReady)
+        forwardSeconds = middle - start
+        backwardSeconds = monotonicSeconds() - middle
         return result
+    }
+
+    /// The loss of the last forward's head outputs (no gradients): the validation loss.
+    public func lossOfLastForward(batch: Int, targets: [DetectionTarget]) throws -> LossBreakdown {
+        let levels = model.detect.lastOutputs
+        let views = levels.map { (raw: UnsafePointer($0.pointer), ny: $0.shape.h, nx: $0.shape.w) }
+        return try loss.compute(levels: views, batch: batch, targets: targets, gradients: nil)
     }
 
     /// The gradient of the last loss with respect to each raw head output, [N][ny][nx][na * no].

@@ -15,6 +15,8 @@ public struct ExperimentConfig: Equatable, Sendable {
     public var epochs = 10
     /// Global batch (all ranks together); each rank takes batch / world size.
     public var batch = 16
+    /// Images per optimizer step that gradient accumulation aims for (YOLOv5: 64; set it to `batch` for none).
+    public var nominalBatch = 64
     public var imgsz = 640
     public var seed = 0
     /// A hyp file (configs/hyps/...); inline `hyp:` entries override it.
@@ -52,7 +54,7 @@ public struct ExperimentConfig: Equatable, Sendable {
     public init() {}
 
     static let keys: Set<String> = [
-        "name", "model", "data", "classes", "epochs", "batch", "imgsz", "seed", "hyp_file", "hyp", "optimizer", "schedule", "milestones",
+        "name", "model", "data", "classes", "epochs", "batch", "nominal_batch", "imgsz", "world_size", "seed", "hyp_file", "hyp", "optimizer", "schedule", "milestones",
         "gamma", "ema", "sync_bn", "window", "train_split", "val_split", "val_every", "log_every", "checkpoint_every_steps",
         "checkpoint_every_minutes", "keep_checkpoints", "replica_check_every", "bucket_mb", "preprocess", "max_steps_per_epoch",
     ]
@@ -102,9 +104,13 @@ public struct ExperimentConfig: Equatable, Sendable {
         try validate(source: "command line")
     }
 
-    /// A path from the configuration, resolved against the base directory.
+    /// A path from the configuration: absolute, or relative to the current directory when it exists there,
+    /// otherwise relative to the base directory (the SPDTrain checkout, for the shipped configs).
     public func resolve(_ path: String) -> String {
-        path.hasPrefix("/") ? path : URL(fileURLWithPath: baseDirectory).appendingPathComponent(path).standardized.path
+        if path.hasPrefix("/") { return path }
+        let local = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(path).standardized.path
+        if FileManager.default.fileExists(atPath: local) { return local }
+        return URL(fileURLWithPath: baseDirectory).appendingPathComponent(path).standardized.path
     }
 
     private mutating func set(_ key: String, _ value: Any, source: String) throws {
@@ -123,6 +129,8 @@ public struct ExperimentConfig: Equatable, Sendable {
         case "classes": classes = try int()
         case "epochs": epochs = try int()
         case "batch": batch = try int()
+        case "nominal_batch": nominalBatch = try int()
+        case "world_size": _ = try int()  // recorded in a run's config.yaml; the actual world comes from mpirun
         case "imgsz": imgsz = try int()
         case "seed": seed = try int()
         case "hyp_file": hypFile = try string()
@@ -157,6 +165,7 @@ public struct ExperimentConfig: Equatable, Sendable {
         if data.isEmpty { throw fail("'data' is required (a dataset directory made by `spd data make`)") }
         if epochs < 1 { throw fail("'epochs' must be at least 1, got \(epochs)") }
         if batch < 1 { throw fail("'batch' must be at least 1, got \(batch)") }
+        if nominalBatch < 1 { throw fail("'nominal_batch' must be at least 1, got \(nominalBatch)") }
         if imgsz < 1 { throw fail("'imgsz' must be positive, got \(imgsz)") }
         if !["sgd", "adamw"].contains(optimizer) { throw fail("'optimizer' must be sgd or adamw, got \(optimizer)") }
         if !["cosine", "linear", "step"].contains(schedule) { throw fail("'schedule' must be cosine, linear or step, got \(schedule)") }
@@ -180,7 +189,7 @@ public struct ExperimentConfig: Equatable, Sendable {
     public func resolvedYAML(worldSize: Int) -> String {
         var lines = [
             "name: \(name)", "model: \(model)", "data: \(resolve(data))", "classes: \(classes.map(String.init) ?? "null")",
-            "epochs: \(epochs)", "batch: \(batch)", "imgsz: \(imgsz)", "seed: \(seed)", "optimizer: \(optimizer)", "schedule: \(schedule)",
+            "epochs: \(epochs)", "batch: \(batch)", "nominal_batch: \(nominalBatch)", "imgsz: \(imgsz)", "seed: \(seed)", "optimizer: \(optimizer)", "schedule: \(schedule)",
             "milestones: \(milestones)", "gamma: \(gamma)", "ema: \(ema)", "sync_bn: \(syncBN)", "window: \(window)",
             "train_split: \(trainSplit)", "val_split: \(valSplit)", "val_every: \(valEvery)", "log_every: \(logEvery)",
             "checkpoint_every_steps: \(checkpointEverySteps)", "checkpoint_every_minutes: \(checkpointEveryMinutes)",

@@ -30,21 +30,24 @@ public struct OptimizerSchedule: Sendable {
     public let epochs: Int
     public let batchesPerEpoch: Int
     public let globalBatch: Int
-    public static let nominalBatch = 64
+    /// YOLOv5's nominal batch (64): gradients are accumulated to about this many images per optimizer step.
+    public let nominalBatch: Int
 
-    public init(hyperparameters: Hyperparameters, schedule: LearningRateSchedule, epochs: Int, batchesPerEpoch: Int, globalBatch: Int) {
+    public init(hyperparameters: Hyperparameters, schedule: LearningRateSchedule, epochs: Int, batchesPerEpoch: Int, globalBatch: Int,
+                nominalBatch: Int = 64) {
         self.hyperparameters = hyperparameters
         self.schedule = schedule
         self.epochs = epochs
         self.batchesPerEpoch = batchesPerEpoch
         self.globalBatch = globalBatch
+        self.nominalBatch = nominalBatch
     }
 
-    /// Batches accumulated per optimizer step after warmup: max(round(64 / global batch), 1).
-    public var accumulation: Int { max(Int((Double(Self.nominalBatch) / Double(globalBatch)).rounded()), 1) }
+    /// Batches accumulated per optimizer step after warmup: max(round(nominal / global batch), 1).
+    public var accumulation: Int { max(Int((Double(nominalBatch) / Double(globalBatch)).rounded()), 1) }
 
-    /// Weight decay scaled to the effective batch: weight_decay * batch * accumulation / 64.
-    public var weightDecay: Double { hyperparameters.weight_decay * Double(globalBatch * accumulation) / Double(Self.nominalBatch) }
+    /// Weight decay scaled to the effective batch: weight_decay * batch * accumulation / nominal.
+    public var weightDecay: Double { hyperparameters.weight_decay * Double(globalBatch * accumulation) / Double(nominalBatch) }
 
     /// Warmup length in iterations (batches).
     public var warmupIterations: Int {
@@ -61,7 +64,7 @@ public struct OptimizerSchedule: Sendable {
     public func settings(iteration: Int, epoch: Int) -> Settings {
         let lr = hyperparameters.lr0 * schedule.factor(epoch: epoch, epochs: epochs, finalFactor: hyperparameters.lrf)
         let warmup = warmupIterations
-        guard iteration <= warmup else {
+        guard warmup > 0, iteration <= warmup else {
             return Settings(learningRates: [.weight: lr, .batchNormWeight: lr, .bias: lr], momentum: hyperparameters.momentum, accumulation: accumulation)
         }
         let t = Double(iteration) / Double(warmup)
@@ -69,6 +72,6 @@ public struct OptimizerSchedule: Sendable {
         return Settings(
             learningRates: [.weight: interpolate(0, lr), .batchNormWeight: interpolate(0, lr), .bias: interpolate(hyperparameters.warmup_bias_lr, lr)],
             momentum: interpolate(hyperparameters.warmup_momentum, hyperparameters.momentum),
-            accumulation: max(1, Int(interpolate(1, Double(Self.nominalBatch) / Double(globalBatch)).rounded(.toNearestOrEven))))
+            accumulation: max(1, Int(interpolate(1, Double(nominalBatch) / Double(globalBatch)).rounded(.toNearestOrEven))))
     }
 }

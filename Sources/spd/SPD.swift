@@ -6,7 +6,7 @@ struct SPD: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "spd",
         abstract: "SPDTrain: train SPD-Conv networks (YOLOv5-SPD, ResNet-SPD) on CPU clusters.",
-        subcommands: [ModelCommand.self, BenchCommand.self])
+        subcommands: [TrainCommand.self, ModelCommand.self, DataCommand.self, EvalCommand.self, BenchCommand.self])
 }
 
 /// Turns a user error into one line on stderr and exit code 1 (no stack dump).
@@ -17,15 +17,16 @@ func reportingErrors<R>(_ body: () throws -> R) throws -> R {
     }
 }
 
-/// Resolves a model name (`yolov5-spd-n`) to configs/models/<name>.yaml, or returns a path as given.
-func resolveModelFile(_ nameOrPath: String) -> String {
-    if nameOrPath.hasSuffix(".yaml") || nameOrPath.contains("/") { return nameOrPath }
+/// The SPDTrain checkout holding configs/: the current directory or a directory above the spd binary.
+func repositoryRoot() -> String {
     let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
     let candidates = [FileManager.default.currentDirectoryPath]
         + sequence(first: executable.deletingLastPathComponent(), next: { $0.path == "/" ? nil : $0.deletingLastPathComponent() }).map(\.path)
-    for base in candidates {
-        let path = "\(base)/configs/models/\(nameOrPath).yaml"
-        if FileManager.default.fileExists(atPath: path) { return path }
-    }
-    return "configs/models/\(nameOrPath).yaml"
+    return candidates.first { FileManager.default.fileExists(atPath: "\($0)/configs/models") } ?? FileManager.default.currentDirectoryPath
+}
+
+/// Resolves a model name (`yolov5-spd-n`) to configs/models/<name>.yaml, or returns a path as given.
+func resolveModelFile(_ nameOrPath: String) -> String {
+    if nameOrPath.hasSuffix(".yaml") || nameOrPath.contains("/") { return nameOrPath }
+    return "\(repositoryRoot())/configs/models/\(nameOrPath).yaml"
 }

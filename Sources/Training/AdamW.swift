@@ -1,0 +1,82 @@
+import Foundation
+import Models
+
+/// Updates parameters from their gradients; its state is part of a checkpoint.
+public protocol Optimizer: AnyObject {
+    /// One update with a learning rate per parameter group and the momentum (SGD) or beta1 (Adam) of this step.
+    func step(learningRates: [ParameterGroup: Double], momentum: Double)
+    /// Named state buffers, each as long as the parameter arena, and scalar counters.
+    var stateBuffers: [String: [Float]] { get }
+    var stateCounters: [String: Int] { get }
+    func restore(buffers: [String: [Float]], counters: [String: Int]) throws
+}
+
+extension SGD: Optimizer {
+    public func step(learningRates: [ParameterGroup: Double], momentum: Double) {
+        self.momentum = Float(momentum)
+        step(learningRates: learningRates.mapValues(Float.init))
+    }
+
+    public var stateBuffers: [String: [Float]] { ["momentum_buffer": momentumBuffer] }
+    public var stateCounters: [String: Int] { [:] }
+
+    public func restore(buffers: [String: [Float]], counters: [String: Int]) throws {
+        guard let buffer = buffers["momentum_buffer"], buffer.count == momentumBuffer.count else {
+            throw ConfigurationError(file: "optimizer state", message: "SGD needs a momentum_buffer of \(momentumBuffer.count) values")
+        }
+        momentumBuffer = buffer
+    }
+}
+
+/// AdamW (PyTorch semantics): decoupled weight decay on conv/linear weights only, betas (momentum, 0.999), eps 1e-8.
+public final class AdamW: Optimizer {
+    public var weightDecay: Float
+    public let beta2: Float = 0.999
+    public let eps: Float = 1e-8
+    private let state: ModelState
+    private var firstMoment: [Float], secondMoment: [Float]
+    private var steps = 0
+
+    public init(state: ModelState, weightDecay: Float) {
+        self.state = state
+        self.weightDecay = weightDecay
+        firstMoment = [Float](repeating: 0, count: state.parameterCount)
+        secondMoment = firstMoment
+    }
+
+    public func step(learningRates: [ParameterGroup: Double], momentum: Double) {
+        steps += 1
+        let beta1 = Float(momentum), beta2 = self.beta2, eps = self.eps
+        let correction1 = 1 - pow(beta1, Float(steps)), correction2 = 1 - pow(beta2, Float(steps))
+        let parameters = state.parameters.pointer, gradients = state.gradients.pointer
+        firstMoment.withUnsafeMutableBufferPointer { m in
+            secondMoment.withUnsafeMutableBufferPointer { v in
+                for entry in state.entries {
+                    guard case let .parameter(group) = entry.kind, let rate = learningRates[group] else { continue }
+                    let lr = Float(rate), decay = group == .weight ? weightDecay : 0
+                    let p = parameters + entry.offset, g = gradients + entry.offset
+                    let mp = m.baseAddress! + entry.offset, vp = v.baseAddress! + entry.offset
+                    for i in 0..<entry.count {
+                        p[i] *= 1 - lr * decay
+                        mp[i] = beta1 * mp[i] + (1 - beta1) * g[i]
+                        vp[i] = beta2 * vp[i] + (1 - beta2) * g[i] * g[i]
+                        p[i] -= lr * (mp[i] / correction1) / ((vp[i] / correction2).squareRoot() + eps)
+                    }
+                }
+            }
+        }
+    }
+
+    public var stateBuffers: [String: [Float]] { ["exp_avg": firstMoment, "exp_avg_sq": secondMoment] }
+    public var stateCounters: [String: Int] { ["step": steps] }
+
+    public func restore(buffers: [String: [Float]], counters: [String: Int]) throws {
+        guard let m = buffers["exp_avg"], let v = buffers["exp_avg_sq"], m.count == firstMoment.count, v.count == secondMoment.count,
+              let steps = counters["step"] else {
+            throw ConfigurationError(file: "optimizer state", message: "AdamW needs exp_avg, exp_avg_sq (\(firstMoment.count) values each) and step")
+        }
+        firstMoment = m
+        secondMoment = v
+        self.steps = steps
+    }
+}

@@ -1,0 +1,190 @@
+import Foundation
+import Models
+import SampleStream
+import TensorFiles
+
+/// Everything besides tensors that a resumed run needs, saved as checkpoints/step-N/state.json.
+public struct TrainingProgress: Codable, Equatable, Sendable {
+    /// The next step of the sample stream (the same on every rank).
+    public var position: StreamPosition
+    /// Batches trained since the start (YOLOv5's `ni`), and the one of the last optimizer step.
+    public var iteration: Int
+    public var lastOptimizerIteration: Int
+    public var optimizerSteps: Int
+    public var emaUpdates: Int
+    public var bestFitness: Double
+    public var bestCheckpoint: String?
+    /// Finished epochs' rows of results.csv.
+    public var results: [EpochResult]
+    /// Running sums of the current epoch's training losses and the batches they cover.
+    public var epochLossSums: [Double]
+    public var epochBatches: Int
+    public var epochSeconds: Double
+    /// World size and global batch when saved; a resume on another world size keeps the global batch.
+    public var worldSize: Int
+    public var globalBatch: Int
+    /// What must match for a checkpoint to be resumed: model, dataset, classes, image size, seed, hyperparameters.
+    public var identity: String
+    public var savedAt: Double
+
+    public static func start(worldSize: Int, globalBatch: Int, identity: String, lossCount: Int) -> TrainingProgress {
+        TrainingProgress(position: StreamPosition(epoch: 0, step: 0), iteration: 0, lastOptimizerIteration: -1, optimizerSteps: 0, emaUpdates: 0,
+                         bestFitness: -.infinity, bestCheckpoint: nil, results: [], epochLossSums: [Double](repeating: 0, count: lossCount),
+                         epochBatches: 0, epochSeconds: 0, worldSize: worldSize, globalBatch: globalBatch, identity: identity, savedAt: 0)
+    }
+}
+
+/// What a checkpoint holds once loaded.
+public struct LoadedCheckpoint {
+    public let name: String
+    public let progress: TrainingProgress
+    public let model: (parameters: [Float], buffers: [Float], counters: [Int64])
+    public let ema: (parameters: [Float], buffers: [Float])?
+    public let optimizerBuffers: [String: [Float]]
+    public let optimizerCounters: [String: Int]
+}
+
+/// A checkpoint that cannot be used, and why.
+public struct CheckpointProblem: Error, CustomStringConvertible {
+    public let checkpoint: String
+    public let reason: String
+    public var description: String { "\(checkpoint): \(reason)" }
+}
+
+/// checkpoints/step-NNNNNNNNN/{model,ema,optimizer}.safetensors + state.json (with each file's sha256) + DONE.
+/// Written to a temporary directory, every file fsynced, renamed into place, `last` (and `best`) symlinks
+/// replaced atomically; the newest `keep` checkpoints and the best are kept. A checkpoint without DONE, with a
+/// checksum mismatch or of another configuration is never loaded: `loadNewestValid` falls back to the next.
+public struct CheckpointStore {
+    public let directory: String
+    public let keep: Int
+
+    public init(directory: String, keep: Int) {
+        self.directory = directory
+        self.keep = keep
+    }
+
+    public static func name(step: Int) -> String { String(format: "step-%09d", step) }
+
+    /// Writes one checkpoint; on any failure removes what it wrote and leaves earlier checkpoints untouched.
+    public func write(name: String, state: ModelState, ema: ModelEMA?, optimizer: Optimizer, progress: TrainingProgress, isBest: Bool) throws {
+        let temporary = "\(directory)/.tmp-\(name)-\(getpid())"
+        DurableFiles.removeTree(temporary)
+        do {
+            try FileManager.default.createDirectory(atPath: temporary, withIntermediateDirectories: true)
+            try state.save(to: "\(temporary)/model.safetensors")
+            if let ema {
+                let tensors = ema.parameters.withUnsafeBufferPointer { p in
+                    ema.buffers.withUnsafeBufferPointer { b in state.namedTensors(parameters: p.baseAddress!, buffers: b.baseAddress!) }
+                }
+                try SafeTensorsWriter.write(tensors: tensors, metadata: ["format": "pt", "ema_updates": "\(ema.updates)"], to: "\(temporary)/ema.safetensors")
+            }
+            let optimizerTensors = optimizer.stateBuffers.sorted { $0.key < $1.key }.map { NamedTensor(name: $0.key, shape: [$0.value.count], floats: $0.value) }
+            let counters = Dictionary(uniqueKeysWithValues: optimizer.stateCounters.map { ("counter.\($0.key)", String($0.value)) })
+            try SafeTensorsWriter.write(tensors: optimizerTensors, metadata: counters, to: "\(temporary)/optimizer.safetensors")
+            var files: [String: String] = [:]
+            for file in ["model.safetensors", "ema.safetensors", "optimizer.safetensors"] where FileManager.default.fileExists(atPath: "\(temporary)/\(file)") {
+                files[file] = try DurableFiles.sha256(of: "\(temporary)/\(file)")
+            }
+            let record = StateRecord(progress: progress, files: files)
+            try DurableFiles.write(Array(try JSONEncoder.sorted.encode(record)), to: "\(temporary)/state.json")
+            try DurableFiles.write(Array("complete\n".utf8), to: "\(temporary)/DONE")
+            try DurableFiles.syncDirectory(temporary)
+            let final = "\(directory)/\(name)"
+            DurableFiles.removeTree(final)
+            try DurableFiles.rename(temporary, final)
+            try DurableFiles.syncDirectory(directory)
+            try DurableFiles.replaceSymlink("\(directory)/last", target: name)
+            if isBest { try DurableFiles.replaceSymlink("\(directory)/best", target: name) }
+            try DurableFiles.syncDirectory(directory)
+        } catch {
+            DurableFiles.removeTree(temporary)
+            throw error
+        }
+        prune()
+    }
+
+    /// Checkpoint directory names, newest first.
+    public func names() -> [String] {
+        let all = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return all.filter { $0.hasPrefix("step-") }.sorted(by: >)
+    }
+
+    /// Deletes all but the newest `keep` checkpoints and the one `best` points to.
+    private func prune() {
+        let best = try? FileManager.default.destinationOfSymbolicLink(atPath: "\(directory)/best")
+        for name in names().dropFirst(keep) where name != best { DurableFiles.removeTree("\(directory)/\(name)") }
+    }
+
+    /// Checks a checkpoint (DONE, state.json, every file's sha256, identity) and returns its progress.
+    public func validate(_ name: String, identity: String?) throws -> TrainingProgress {
+        let path = "\(directory)/\(name)"
+        func problem(_ reason: String) -> CheckpointProblem { CheckpointProblem(checkpoint: path, reason: reason) }
+        guard FileManager.default.fileExists(atPath: "\(path)/DONE") else { throw problem("no DONE marker (it was being written when the run stopped)") }
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: "\(path)/state.json")) } catch { throw problem("state.json is missing or unreadable") }
+        let record: StateRecord
+        do { record = try JSONDecoder().decode(StateRecord.self, from: data) } catch { throw problem("state.json is not valid: \(error)") }
+        for (file, expected) in record.files.sorted(by: { $0.key < $1.key }) {
+            let actual: String
+            do { actual = try DurableFiles.sha256(of: "\(path)/\(file)") } catch { throw problem("\(file) is missing or unreadable") }
+            guard actual == expected else { throw problem("\(file) is damaged (sha256 \(actual.prefix(12))..., state.json records \(expected.prefix(12))...)") }
+        }
+        if let identity, record.progress.identity != identity {
+            throw problem("it belongs to a different configuration (model, data, classes, image size, seed or hyperparameters differ)")
+        }
+        return record.progress
+    }
+
+    /// What a search for a checkpoint to resume from found.
+    public struct Search {
+        /// The newest valid checkpoint, if any.
+        public var found: (name: String, progress: TrainingProgress)?
+        /// Newer checkpoints that were skipped, and why.
+        public var skipped: [CheckpointProblem]
+    }
+
+    /// The newest checkpoint that validates, and the reasons newer ones were skipped.
+    public func newestValid(identity: String?) -> Search {
+        var skipped: [CheckpointProblem] = []
+        for name in names() {
+            do { return Search(found: (name, try validate(name, identity: identity)), skipped: skipped) } catch let error as CheckpointProblem {
+                skipped.append(error)
+            } catch {
+                skipped.append(CheckpointProblem(checkpoint: "\(directory)/\(name)", reason: "\(error)"))
+            }
+        }
+        return Search(found: nil, skipped: skipped)
+    }
+
+    /// Loads a validated checkpoint's tensors for `state`'s architecture.
+    public func load(_ name: String, progress: TrainingProgress, state: ModelState) throws -> LoadedCheckpoint {
+        let path = "\(directory)/\(name)"
+        let model = try state.readArenas(from: "\(path)/model.safetensors")
+        var ema: (parameters: [Float], buffers: [Float])?
+        if FileManager.default.fileExists(atPath: "\(path)/ema.safetensors") {
+            let arenas = try state.readArenas(from: "\(path)/ema.safetensors")
+            ema = (arenas.parameters, arenas.buffers)
+        }
+        let optimizerFile = try SafeTensorsFile(contentsOf: "\(path)/optimizer.safetensors")
+        var buffers: [String: [Float]] = [:]
+        for tensorName in optimizerFile.names { buffers[tensorName] = try optimizerFile.floats(tensorName) }
+        var counters: [String: Int] = [:]
+        for (key, value) in optimizerFile.metadata where key.hasPrefix("counter.") { counters[String(key.dropFirst(8))] = Int(value) }
+        return LoadedCheckpoint(name: name, progress: progress, model: model, ema: ema, optimizerBuffers: buffers, optimizerCounters: counters)
+    }
+}
+
+/// state.json's contents.
+struct StateRecord: Codable {
+    var progress: TrainingProgress
+    var files: [String: String]
+}
+
+extension JSONEncoder {
+    static var sorted: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        return encoder
+    }
+}

@@ -1,0 +1,108 @@
+import Augment
+import Detection
+import DetectionLoss
+import Evaluation
+import Foundation
+import Models
+import SampleStream
+import Tensor
+
+/// YOLOv5-style detection training: augmentation (mosaic, perspective, HSV, flips), the YOLOv5 loss, and
+/// validation with NMS (conf 0.001, IoU 0.6, multi-label, 300 per image) and the 12 COCO statistics on boxes mapped
+/// back to the original images. Fitness = 0.1 AP50 + 0.9 AP.
+public final class DetectionTask: TrainingTask {
+    public let model: DetectionModel
+    public let step: DetectionStep
+    public let augmentation: DetectionAugmentation
+    public let classes: Int
+    public var nmsIoU: Float = 0.6
+    private let makeEvaluationModel: () throws -> DetectionModel
+    private var evaluationModel: DetectionModel?
+    private let images = Tensor()
+    private var targets: [DetectionTarget] = []
+
+    public init(model: DetectionModel, hyperparameters hyp: Hyperparameters, imageSize: Int) throws {
+        self.model = model
+        classes = model.detect.classes
+        let loss = LossHyperparameters(box: hyp.box, obj: hyp.obj, cls: hyp.cls, clsPositiveWeight: hyp.cls_pw, objPositiveWeight: hyp.obj_pw,
+                                       anchorThreshold: Float(hyp.anchor_t), labelSmoothing: hyp.label_smoothing, focalGamma: hyp.fl_gamma)
+            .scaledForTraining(levels: model.detect.levels, classes: model.detect.classes, imageSize: imageSize)
+        step = try DetectionStep(model: model, hyperparameters: loss)
+        augmentation = DetectionAugmentation(
+            imageSize: imageSize, mosaic: hyp.mosaic,
+            perspective: RandomPerspective(degrees: hyp.degrees, translate: hyp.translate, scale: hyp.scale, shear: hyp.shear, perspective: hyp.perspective),
+            hsv: HSVJitter(hue: hyp.hsv_h, saturation: hyp.hsv_s, value: hyp.hsv_v), flipUpDown: hyp.flipud, flipLeftRight: hyp.fliplr)
+        let definition = model.definition, classes = model.detect.classes
+        makeEvaluationModel = { try DetectionModel(definition: definition, classes: classes) }
+    }
+
+    public var state: ModelState { model.state }
+    public var modelContext: ModelContext { model.context }
+    public var lossNames: [String] { ["box_loss", "obj_loss", "cls_loss"] }
+    public var metricNames: [String] { ["mAP_0.5", "mAP_0.5:0.95", "AP75", "AP_S", "AP_M", "AP_L", "AR100", "AR_S"] }
+    public var forwardFLOPsPerImage: Double { images.shape.n == 0 ? 0 : model.forwardFLOPs / Double(images.shape.n) }
+
+    public func trainingTransform() -> (inout SampleContext) throws -> DetectionExample {
+        let augmentation = augmentation, classes = classes
+        return { try augmentation.trainingExample(from: &$0, classes: classes) }
+    }
+
+    public func validationTransform() -> (inout SampleContext) throws -> DetectionExample {
+        let augmentation = augmentation, classes = classes
+        return { try augmentation.validationExample(from: &$0, classes: classes) }
+    }
+
+    public func trainStep(_ examples: [DetectionExample], gradientScale: Float, gradientsReady: ((Int) -> Void)?) throws -> StepOutcome {
+        try collate(examples, images: images, targets: &targets)
+        let result = try step.run(images: images, targets: targets, gradientScale: gradientScale, gradientsReady: gradientsReady)
+        return StepOutcome(losses: [result.box, result.objectness, result.classification], labels: targets.count,
+                           forwardSeconds: step.forwardSeconds, backwardSeconds: step.backwardSeconds)
+    }
+
+    public func validate(batches: () throws -> [DetectionExample]?, parameters: [Float], buffers: [Float]) throws -> ValidationOutcome {
+        let model = try evaluationModel ?? makeEvaluationModel()
+        evaluationModel = model
+        model.state.parameterBuffer.baseAddress!.update(from: parameters, count: parameters.count)
+        model.state.bufferBuffer.baseAddress!.update(from: buffers, count: buffers.count)
+        let validationStep = try DetectionStep(model: model, hyperparameters: step.loss.hyperparameters)
+        var options = NMSOptions()
+        options.confidenceThreshold = 0.001
+        options.iouThreshold = nmsIoU
+        options.multiLabel = true
+        options.maxDetections = 300
+        var annotations: [COCOAnnotation] = [], detections: [COCODetection] = [], imageIDs: [Int] = []
+        var lossSums = [0.0, 0.0, 0.0], batchCount = 0
+        var decoded: [Float] = []
+        while let examples = try batches() {
+            try collate(examples, images: images, targets: &targets)
+            _ = try model.forward(images, training: false)
+            let loss = try validationStep.lossOfLastForward(batch: examples.count, targets: targets)
+            lossSums[0] += loss.box; lossSums[1] += loss.objectness; lossSums[2] += loss.classification
+            batchCount += 1
+            let stride = model.detect.predictionsPerImage * (classes + 5)
+            if decoded.count != examples.count * stride { decoded = [Float](repeating: 0, count: examples.count * stride) }
+            decoded.withUnsafeMutableBufferPointer { model.detect.decode(into: $0.baseAddress!) }
+            let kept = nonMaxSuppression(decoded, batchSize: examples.count, classCount: classes, options: options)
+            for (example, boxes) in zip(examples, kept) {
+                let imageID = imageIDs.count
+                imageIDs.append(imageID)
+                guard let source = example.source else { continue }
+                let gain = source.letterbox.ratio, padX = source.letterbox.padX, padY = source.letterbox.padY
+                let truth = example.boxes.map { DetectionBox(x1: $0.x1, y1: $0.y1, x2: $0.x2, y2: $0.y2, score: 1, classIndex: $0.classIndex) }
+                for box in scaleBoxes(truth, gain: gain, padX: padX, padY: padY, imageWidth: source.width, imageHeight: source.height) {
+                    let coco = COCOBox(box)
+                    annotations.append(COCOAnnotation(id: annotations.count + 1, imageID: imageID, categoryID: box.classIndex, box: coco, area: coco.area))
+                }
+                for box in scaleBoxes(boxes, gain: gain, padX: padX, padY: padY, imageWidth: source.width, imageHeight: source.height) {
+                    detections.append(COCODetection(imageID: imageID, categoryID: box.classIndex, box: box))
+                }
+            }
+        }
+        let truth = COCOGroundTruth(imageIDs: imageIDs, categoryIDs: Array(0..<classes), annotations: annotations)
+        let summary = try COCOEvaluator(groundTruth: truth).evaluate(detections)
+        let v = summary.values.map { max($0, 0) }
+        return ValidationOutcome(losses: lossSums.map { $0 / Double(max(batchCount, 1)) },
+                                 metrics: [v[1], v[0], v[2], v[3], v[4], v[5], v[8], v[9]],
+                                 fitness: 0.1 * v[1] + 0.9 * v[0], report: summary.lines)
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+
+/// A run's directory: config.yaml, results.csv (one row per epoch), metrics.jsonl (every N steps),
+/// events.jsonl (lifecycle events for the coordinator), plots/results.svg and checkpoints/. Only rank 0 writes.
+public final class RunDirectory {
+    public let path: String
+    private var metrics: FileHandle?
+    private var events: FileHandle?
+
+    public init(path: String) throws {
+        self.path = path
+        for directory in [path, "\(path)/checkpoints", "\(path)/plots"] {
+            do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
+                throw ConfigurationError(file: directory, message: "cannot create the run directory: \(error.localizedDescription)")
+            }
+        }
+    }
+
+    public var checkpointsPath: String { "\(path)/checkpoints" }
+
+    /// Writes a whole file atomically (temporary name, then rename).
+    public func write(_ name: String, _ text: String) throws {
+        let url = URL(fileURLWithPath: "\(path)/\(name)")
+        do { try Data(text.utf8).write(to: url, options: .atomic) } catch {
+            throw ConfigurationError(file: url.path, message: "cannot write: \(error.localizedDescription)")
+        }
+    }
+
+    /// Appends one JSON object as a line to metrics.jsonl.
+    public func appendMetrics(_ object: [String: Any]) throws { try append(object, to: &metrics, name: "metrics.jsonl") }
+
+    /// Appends a lifecycle event (`event` plus fields, with a timestamp) to events.jsonl.
+    public func appendEvent(_ event: String, _ fields: [String: Any] = [:]) throws {
+        var object = fields
+        object["event"] = event
+        object["time"] = Date().timeIntervalSince1970
+        try append(object, to: &events, name: "events.jsonl")
+    }
+
+    private func append(_ object: [String: Any], to handle: inout FileHandle?, name: String) throws {
+        let file = "\(path)/\(name)"
+        do {
+            if handle == nil {
+                if !FileManager.default.fileExists(atPath: file) { FileManager.default.createFile(atPath: file, contents: nil) }
+                handle = try FileHandle(forWritingTo: URL(fileURLWithPath: file))
+                try handle!.seekToEnd()
+            }
+            var data = try JSONSerialization.data(withJSONObject: jsonSafe(object), options: [.sortedKeys])
+            data.append(0x0A)
+            try handle!.write(contentsOf: data)
+        } catch {
+            throw ConfigurationError(file: file, message: "cannot append: \(error.localizedDescription)")
+        }
+    }
+}
+
+/// JSON has no NaN or infinity: such numbers are written as null (a diverged loss shows up as null, not as a
+/// failed write).
+func jsonSafe(_ value: Any) -> Any {
+    switch value {
+    case let number as Double: return number.isFinite ? number : NSNull()
+    case let number as Float: return number.isFinite ? Double(number) : NSNull()
+    case let dictionary as [String: Any]: return dictionary.mapValues(jsonSafe)
+    case let array as [Any]: return array.map(jsonSafe)
+    default: return value
+    }
+}
+
+/// One results.csv row: an epoch's mean training losses, validation metrics and losses, learning rates.
+public struct EpochResult: Codable, Equatable, Sendable {
+    public var epoch: Int
+    public var trainLosses: [Double]
+    public var metrics: [Double]
+    public var validationLosses: [Double]
+    public var learningRates: [Double]
+    public var seconds: Double
+
+    /// The CSV file for these rows, with YOLOv5's column names where they exist.
+    public static func csv(_ rows: [EpochResult], lossNames: [String], metricNames: [String]) -> String {
+        let header = ["epoch"] + lossNames.map { "train/\($0)" } + metricNames.map { "metrics/\($0)" } + lossNames.map { "val/\($0)" }
+            + ["x/lr0", "x/lr1", "x/lr2", "time/epoch_seconds"]
+        let lines = rows.map { row in
+            ([String(row.epoch)] + (row.trainLosses + row.metrics + row.validationLosses + row.learningRates).map { String(format: "%.6g", $0) }
+                + [String(format: "%.1f", row.seconds)]).joined(separator: ",")
+        }
+        return ([header.joined(separator: ",")] + lines).joined(separator: "\n") + "\n"
+    }
+}

@@ -1,0 +1,43 @@
+import Foundation
+import Models
+import SampleStream
+import Tensor
+
+/// What one micro-batch of training gave.
+public struct StepOutcome {
+    /// Loss items per image, in `lossNames` order (YOLOv5's box/obj/cls, or the classification loss).
+    public var losses: [Double]
+    /// Labels in the batch (detection boxes, or samples).
+    public var labels: Int
+    public var forwardSeconds: Double
+    public var backwardSeconds: Double
+}
+
+/// Validation numbers for results.csv, in `metricNames` order, plus the fitness that selects the best checkpoint.
+public struct ValidationOutcome {
+    public var losses: [Double]
+    public var metrics: [Double]
+    public var fitness: Double
+    /// Human-readable lines (e.g. COCO's 12 lines or a confusion matrix).
+    public var report: [String]
+}
+
+/// A task the trainer can run: detection or classification. It owns the model, turns stream batches into
+/// forward/backward passes and evaluates a model on the validation split.
+public protocol TrainingTask: AnyObject {
+    associatedtype Example
+    var state: ModelState { get }
+    /// The model's context (for synchronised batch norm).
+    var modelContext: ModelContext { get }
+    var lossNames: [String] { get }
+    var metricNames: [String] { get }
+    /// The sample transform for training (augmentation) and validation (none).
+    func trainingTransform() -> (inout SampleContext) throws -> Example
+    func validationTransform() -> (inout SampleContext) throws -> Example
+    /// Forward, loss and backward (gradients added to the arena), gradients scaled by `gradientScale`.
+    func trainStep(_ examples: [Example], gradientScale: Float, gradientsReady: ((Int) -> Void)?) throws -> StepOutcome
+    /// Evaluates this task's model with the given state values (the EMA) on validation batches.
+    func validate(batches: () throws -> [Example]?, parameters: [Float], buffers: [Float]) throws -> ValidationOutcome
+    /// Forward FLOPs per image of the last training forward (for throughput reports).
+    var forwardFLOPsPerImage: Double { get }
+}

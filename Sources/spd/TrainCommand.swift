@@ -1,0 +1,74 @@
+import ArgumentParser
+import Distributed
+import Foundation
+import Tensor
+import Training
+
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a model (alone, or on every rank under mpirun).",
+        discussion: """
+        CONFIG is an experiment file (configs/experiments/*.yaml). Any setting can be overridden with --set key=value
+        (hyperparameters as --set hyp.lr0=0.02). Under mpirun every rank runs this same command; the global batch is
+        split over the ranks.
+        """)
+
+    @Argument(help: "Experiment file (optional with --resume: the run's config.yaml is used).")
+    var config: String?
+    @Option(name: .customLong("run-dir"), help: "Run directory (default: runs/<name>).")
+    var runDirectory: String?
+    @Option(help: "Continue the run in this directory from its newest valid checkpoint.")
+    var resume: String?
+    @Flag(name: .customLong("resume-if-exists"), help: "Continue from the newest valid checkpoint of --run-dir if there is one (what a scheduler passes).")
+    var resumeIfExists = false
+    @Option(name: .customLong("set"), help: "Override a setting: key=value (repeatable).")
+    var overrides: [String] = []
+    @Option(help: "Override the number of epochs.") var epochs: Int?
+    @Option(help: "Override the global batch.") var batch: Int?
+    @Option(help: "Override the image size.") var imgsz: Int?
+    @Option(help: "Override the dataset directory.") var data: String?
+    @Option(help: "Override the model (file or name under configs/models).") var model: String?
+    @Option(help: "Override the seed.") var seed: Int?
+    @Option(help: "OpenBLAS threads per rank.") var threads = 1
+
+    func run() throws {
+        BLAS.setThreads(threads)
+        let communicator: Communicator
+        do {
+            communicator = MPICommunicator.launchedByMPI ? try MPICommunicator() : LocalCommunicator()
+        } catch {
+            FileHandle.standardError.write(Data("spd: error: cannot start MPI: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+        do {
+            try train(communicator)
+        } catch {
+            let prefix = communicator.size > 1 ? "spd: error (\(communicator.location)): " : "spd: error: "
+            FileHandle.standardError.write(Data((prefix + "\(error)\n").utf8))
+            if let mpi = communicator as? MPICommunicator, mpi.size > 1 { mpi.abort() }
+            throw ExitCode.failure
+        }
+    }
+
+    private func train(_ communicator: Communicator) throws {
+        guard let file = config ?? resume.map({ "\($0)/config.yaml" }) else {
+            throw ValidationError("give an experiment file, or --resume RUN_DIR")
+        }
+        var settings = overrides
+        if let epochs { settings.append("epochs=\(epochs)") }
+        if let batch { settings.append("batch=\(batch)") }
+        if let imgsz { settings.append("imgsz=\(imgsz)") }
+        if let data { settings.append("data=\(data)") }
+        if let model { settings.append("model=\(model)") }
+        if let seed { settings.append("seed=\(seed)") }
+        let experiment = try ExperimentConfig(contentsOf: file, overrides: settings, repositoryRoot: repositoryRoot())
+        let directory = resume ?? runDirectory ?? "runs/\(experiment.name)"
+        let mode: ResumeMode = resume != nil ? .required : (resumeIfExists ? .ifExists : .fresh)
+        let interactive = isatty(STDOUT_FILENO) != 0
+        try TrainingRun.train(config: experiment, modelFile: resolveModelFile(experiment.model), communicator: communicator,
+                              runDirectory: directory, resume: mode, interactive: interactive) { line in
+            if communicator.rank == 0 { print(line) }
+        }
+    }
+}

@@ -1,0 +1,137 @@
+import Distributed
+import Foundation
+import Models
+import TensorFiles
+import Training
+import XCTest
+
+/// The training loop end to end on small synthetic data: run-directory outputs, learning, exact resume.
+final class TrainerTests: XCTestCase {
+    private var directory: URL!
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    override func setUpWithError() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("spd-trainer-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: directory) }
+
+    static let tinyDetector = """
+    nc: 2
+    depth_multiple: 1.0
+    width_multiple: 1.0
+    anchors:
+      - [10,13, 16,30, 33,23]
+      - [30,61, 62,45, 59,119]
+    backbone:
+      [[-1, 1, Focus, [8, 3]],
+       [-1, 1, Conv, [16, 3, 1]],
+       [-1, 1, space_to_depth, [1]],
+       [-1, 1, C3, [16]],
+       [-1, 1, Conv, [32, 3, 1]],
+       [-1, 1, space_to_depth, [1]],
+       [-1, 1, SPPF, [32, 5]],
+      ]
+    head:
+      [[-1, 1, Conv, [16, 1, 1]],
+       [-1, 1, nn.Upsample, [None, 2, 'nearest']],
+       [[-1, 3], 1, Concat, [1]],
+       [-1, 1, C3, [16, False]],
+       [[10, 6], 1, Detect, [nc, anchors]],
+      ]
+    """
+
+    private func detectionConfig(epochs: Int, extra: [String] = []) throws -> (ExperimentConfig, String) {
+        let data = directory.appendingPathComponent("data").path
+        if !FileManager.default.fileExists(atPath: "\(data)/dataset.json") { try SyntheticData.detection(at: data, train: 8, val: 4) }
+        let model = directory.appendingPathComponent("tiny.yaml").path
+        try Self.tinyDetector.write(toFile: model, atomically: true, encoding: .utf8)
+        let file = directory.appendingPathComponent("experiment.yaml").path
+        try """
+        model: \(model)
+        data: \(data)
+        epochs: \(epochs)
+        batch: 4
+        imgsz: 64
+        seed: 3
+        window: 8
+        log_every: 1
+        checkpoint_every_minutes: 0
+        hyp_file: configs/hyps/hyp.scratch.yaml
+        hyp:
+          warmup_min_iterations: 2
+          warmup_epochs: 1
+          lr0: 0.02
+        """.write(toFile: file, atomically: true, encoding: .utf8)
+        return (try ExperimentConfig(contentsOf: file, overrides: extra, repositoryRoot: Self.root.path), model)
+    }
+
+    private func train(_ config: ExperimentConfig, model: String, run: String, resume: ResumeMode = .fresh) throws -> TrainingProgress {
+        try TrainingRun.train(config: config, modelFile: model, communicator: LocalCommunicator(), runDirectory: run, resume: resume,
+                              interactive: false) { _ in }
+    }
+
+    func testDetectionRunWritesItsRunDirectory() throws {
+        let (config, model) = try detectionConfig(epochs: 2)
+        let run = directory.appendingPathComponent("run").path
+        let progress = try train(config, model: model, run: run)
+        XCTAssertEqual(progress.results.count, 2)
+        // 4 iterations of batch 4; YOLOv5's accumulation towards 64 images ramps 1 -> 8 -> 16 over the 2-iteration warmup,
+        // so only iteration 0 steps the optimizer (the rest accumulate, and are carried in the checkpoint).
+        XCTAssertEqual(progress.iteration, 4)
+        XCTAssertEqual(progress.optimizerSteps, 1)
+        let csv = try String(contentsOfFile: "\(run)/results.csv", encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(csv.count, 3)
+        XCTAssertTrue(csv[0].hasPrefix("epoch,train/box_loss,train/obj_loss,train/cls_loss,metrics/mAP_0.5,metrics/mAP_0.5:0.95"), String(csv[0]))
+        let metrics = try String(contentsOfFile: "\(run)/metrics.jsonl", encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(metrics.count, 4, "log_every 1: one line per step")
+        let first = try JSONSerialization.jsonObject(with: Data(metrics[0].utf8)) as! [String: Any]
+        XCTAssertNotNil((first["time"] as? [String: Any])?["data_wait"])
+        let events = try String(contentsOfFile: "\(run)/events.jsonl", encoding: .utf8).split(separator: "\n").map {
+            (try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any])["event"] as! String
+        }
+        XCTAssertEqual(events.first, "started")
+        XCTAssertEqual(events.last, "done")
+        XCTAssertEqual(events.filter { $0 == "epoch" }.count, 2)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: "\(run)/plots/results.svg"))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: "\(run)/config.yaml"))
+        let last = try FileManager.default.destinationOfSymbolicLink(atPath: "\(run)/checkpoints/last")
+        XCTAssertEqual(last, "step-000000004")
+        for file in ["model.safetensors", "ema.safetensors", "optimizer.safetensors", "state.json", "DONE"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: "\(run)/checkpoints/\(last)/\(file)"), file)
+        }
+        // The exported model loads into a fresh model of the same architecture.
+        let fresh = try DetectionModel(definition: ModelDefinition(contentsOf: model))
+        try fresh.state.load(from: "\(run)/checkpoints/\(last)/ema.safetensors")
+    }
+
+    /// Two epochs, stop, resume for a third: bitwise the weights of three epochs in one go.
+    func testResumeIsBitwiseExact() throws {
+        let (three, model) = try detectionConfig(epochs: 3)
+        let straight = directory.appendingPathComponent("straight").path
+        _ = try train(three, model: model, run: straight)
+        let (two, _) = try detectionConfig(epochs: 2)
+        let interrupted = directory.appendingPathComponent("interrupted").path
+        _ = try train(two, model: model, run: interrupted)
+        let resumed = try train(three, model: model, run: interrupted, resume: .required)
+        XCTAssertEqual(resumed.results.count, 3)
+        for file in ["model.safetensors", "ema.safetensors", "optimizer.safetensors"] {
+            let a = try SafeTensorsFile(contentsOf: "\(straight)/checkpoints/last/\(file)"), b = try SafeTensorsFile(contentsOf: "\(interrupted)/checkpoints/last/\(file)")
+            XCTAssertEqual(a.names, b.names)
+            for name in a.names { XCTAssertEqual(try a.rawBytes(name), try b.rawBytes(name), "\(file) \(name)") }
+        }
+    }
+
+    func testFreshRunRefusesExistingCheckpoints() throws {
+        let (config, model) = try detectionConfig(epochs: 1)
+        let run = directory.appendingPathComponent("run").path
+        _ = try train(config, model: model, run: run)
+        XCTAssertThrowsError(try train(config, model: model, run: run)) { error in
+            XCTAssertTrue("\(error)".contains("already has checkpoints"), "\(error)")
+        }
+        XCTAssertThrowsError(try train(config, model: model, run: directory.appendingPathComponent("empty").path, resume: .required)) { error in
+            XCTAssertTrue("\(error)".contains("no checkpoint to resume from"), "\(error)")
+        }
+    }
+}
