@@ -4,8 +4,11 @@ SPD_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # One configuration for the binary and the tests, so `cluster/test` reuses what `cluster/setup` built.
 SPD_BUILD_FLAGS=(-c release -Xswiftc -enable-testing)
 SPD_BIN="$SPD_ROOT/.build/release/spd"
-# Debian packages the project needs: MPI, BLAS, zstd (+ the zstd and tar tools the shard tests compare against).
-SPD_APT_PACKAGES=(libopenmpi-dev openmpi-bin libopenblas-dev libzstd-dev zstd tar python3)
+# Debian packages the project needs: MPI, BLAS, zstd; JPEG/PNG codecs and zlib (gzip'd IDX files); the real
+# Fashion-MNIST data for the built-in datasets; the zstd and tar tools the shard tests compare against; python3
+# with venv for the pycocotools comparison.
+SPD_APT_PACKAGES=(libopenmpi-dev openmpi-bin libopenblas-dev libzstd-dev zstd tar libturbojpeg0-dev libpng-dev zlib1g-dev
+                  dataset-fashion-mnist python3 python3-venv)
 
 if ! command -v swift >/dev/null 2>&1 && [ -x /opt/swift/usr/bin/swift ]; then export PATH="$PATH:/opt/swift/usr/bin"; fi
 
@@ -24,6 +27,16 @@ install_packages() {
     log "installing Debian packages: ${missing[*]}"
     $sudo apt-get update -qq || die "apt-get update failed"
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null || die "apt-get install ${missing[*]} failed"
+}
+
+# A Python virtual environment with pycocotools (from PyPI) for the COCO-metrics comparison tests; the tests
+# skip with a message when it cannot be made (e.g. no network to PyPI).
+prepare_pycocotools() {
+    local venv="$SPD_ROOT/.build/pyenv"
+    "$venv/bin/python" -c 'import pycocotools, numpy' 2>/dev/null && return 0
+    log "creating $venv with pycocotools"
+    { python3 -m venv "$venv" && "$venv/bin/pip" install --quiet pycocotools numpy; } \
+        || log "pycocotools unavailable: the COCO comparison tests will skip"
 }
 
 # mpirun options for ranks on this machine: shared memory transport, root allowed, one BLAS thread per rank.

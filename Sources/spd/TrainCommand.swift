@@ -31,6 +31,10 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Override the model (file or name under configs/models).") var model: String?
     @Option(help: "Override the seed.") var seed: Int?
     @Option(help: "OpenBLAS threads per rank.") var threads = 1
+    @Option(help: "Progress display: bar (redrawn line), log (periodic lines) or auto (bar on a terminal, log under mpirun or a pipe).")
+    var progress: ProgressStyle = .auto
+
+    enum ProgressStyle: String, ExpressibleByArgument { case auto, bar, log }
 
     func run() throws {
         BLAS.setThreads(threads)
@@ -65,7 +69,8 @@ struct TrainCommand: ParsableCommand {
         let experiment = try ExperimentConfig(contentsOf: file, overrides: settings, repositoryRoot: repositoryRoot())
         let directory = resume ?? runDirectory ?? "runs/\(experiment.name)"
         let mode: ResumeMode = resume != nil ? .required : (resumeIfExists ? .ifExists : .fresh)
-        let interactive = isatty(STDOUT_FILENO) != 0
+        // mpirun gives ranks a pseudo-terminal even when its own output is a file, so `auto` means log lines there.
+        let interactive = progress == .bar || (progress == .auto && isatty(STDOUT_FILENO) != 0 && !MPICommunicator.launchedByMPI)
         try TrainingRun.train(config: experiment, modelFile: resolveModelFile(experiment.model), communicator: communicator,
                               runDirectory: directory, resume: mode, interactive: interactive) { line in
             if communicator.rank == 0 { print(line) }
