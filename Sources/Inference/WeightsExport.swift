@@ -1,0 +1,40 @@
+import Checksum
+import Foundation
+
+/// What `WeightsExport.export` wrote.
+public struct ExportedWeights {
+    /// The checkpoint the weights came from.
+    public let checkpoint: String
+    /// The checkpoint file that was copied.
+    public let source: String
+    public let destination: String
+}
+
+/// Exports a checkpoint's weights as a standalone safetensors state dict. Checkpoint weight files already are
+/// state dicts under the reference names, dtypes and shapes (F32, I64 num_batches_tracked), loadable by PyTorch's
+/// `load_state_dict(strict=True)`: the export copies the file's bytes after checking them against the sha256
+/// state.json records, and writes the copy atomically.
+public enum WeightsExport {
+    /// Exports `checkpoint` (a name, `last` or `best`; by default the newest valid checkpoint) of `runDirectory`,
+    /// its EMA weights when `ema` is set, to `destination`.
+    public static func export(runDirectory: String, checkpoint: String? = nil, ema: Bool, to destination: String) throws -> ExportedWeights {
+        let checkpoints = try RunCheckpoints(runDirectory: runDirectory)
+        let name: String
+        if let checkpoint {
+            name = try checkpoints.resolve(checkpoint)
+            _ = try checkpoints.store.validate(name, identity: nil)
+        } else {
+            name = try checkpoints.newestValid()
+        }
+        let source = try checkpoints.weightsFile(of: name, ema: ema)
+        guard let bytes = FileManager.default.contents(atPath: source) else { throw InferenceError(file: source, message: "cannot read") }
+        let fileName = (source as NSString).lastPathComponent
+        guard let expected = checkpoints.record(name)?.files[fileName], SHA256.hash(bytes).hex == expected else {
+            throw InferenceError(file: source, message: "changed while it was being exported (its sha256 no longer matches state.json)")
+        }
+        do { try bytes.write(to: URL(fileURLWithPath: destination), options: .atomic) } catch {
+            throw InferenceError(file: destination, message: "cannot write: \(error.localizedDescription)")
+        }
+        return ExportedWeights(checkpoint: name, source: source, destination: destination)
+    }
+}

@@ -1,0 +1,101 @@
+import Distributed
+import Foundation
+import Imaging
+import Shards
+import Training
+
+/// A tiny detection run (a 2-class detector trained for 2 epochs on 8 synthetic 64 px images) made once per test
+/// process; tests copy it before damaging it.
+enum SyntheticRun {
+    static let tinyDetector = """
+    nc: 2
+    depth_multiple: 1.0
+    width_multiple: 1.0
+    anchors:
+      - [10,13, 16,30, 33,23]
+      - [30,61, 62,45, 59,119]
+    backbone:
+      [[-1, 1, Focus, [8, 3]],
+       [-1, 1, Conv, [16, 3, 1]],
+       [-1, 1, space_to_depth, [1]],
+       [-1, 1, C3, [16]],
+       [-1, 1, Conv, [32, 3, 1]],
+       [-1, 1, space_to_depth, [1]],
+       [-1, 1, SPPF, [32, 5]],
+      ]
+    head:
+      [[-1, 1, Conv, [16, 1, 1]],
+       [-1, 1, nn.Upsample, [None, 2, 'nearest']],
+       [[-1, 3], 1, Concat, [1]],
+       [-1, 1, C3, [16, False]],
+       [[10, 6], 1, Detect, [nc, anchors]],
+      ]
+    """
+
+    /// The directory holding `model.yaml`, `data/` and the run directory `run/`.
+    nonisolated(unsafe) private static var made: Result<String, Error>?
+
+    static func directory() throws -> String {
+        if made == nil { made = Result { try make() } }
+        return try made!.get()
+    }
+
+    private static func make() throws -> String {
+        let directory = try Fixtures.temporaryDirectory()
+        try detectionData(at: "\(directory)/data", train: 8, val: 4)
+        try tinyDetector.write(toFile: "\(directory)/model.yaml", atomically: true, encoding: .utf8)
+        try """
+        model: \(directory)/model.yaml
+        data: \(directory)/data
+        epochs: 2
+        batch: 4
+        imgsz: 64
+        seed: 3
+        window: 8
+        checkpoint_every_minutes: 0
+        hyp_file: configs/hyps/hyp.scratch.yaml
+        hyp:
+          warmup_min_iterations: 2
+          warmup_epochs: 1
+        """.write(toFile: "\(directory)/experiment.yaml", atomically: true, encoding: .utf8)
+        let config = try ExperimentConfig(contentsOf: "\(directory)/experiment.yaml", overrides: [], repositoryRoot: Fixtures.repositoryRoot.path)
+        _ = try TrainingRun.train(config: config, modelFile: "\(directory)/model.yaml", communicator: LocalCommunicator(),
+                                  runDirectory: "\(directory)/run", resume: .fresh, interactive: false) { _ in }
+        return directory
+    }
+
+    /// `count` 64 px grey images per split with one red (class 0) or blue (class 1) square each, as PNG shards.
+    private static func detectionData(at directory: String, train: Int, val: Int) throws {
+        let size = 64
+        var random = SplitMix(seed: 1)
+        var splits: [String: [ShardInfo]] = [:]
+        for (split, count) in [("train", train), ("val", val)] {
+            let writer = try ShardWriter(directory: directory, split: split, maxSamplesPerShard: 5)
+            for index in 0..<count {
+                var pixels = [UInt8](repeating: 128, count: size * size * 3)
+                let side = 12 + random.next(upTo: 14), x = random.next(upTo: size - side), y = random.next(upTo: size - side)
+                let color: [UInt8] = index % 2 == 0 ? [220, 30, 30] : [30, 30, 220]
+                for yy in y..<(y + side) { for xx in x..<(x + side) { for c in 0..<3 { pixels[(yy * size + xx) * 3 + c] = color[c] } } }
+                let image = Image(width: size, height: size, format: .rgb, pixels: pixels)
+                let label = try JSONSerialization.data(withJSONObject: ["width": size, "height": size, "boxes": [[x, y, side, side, index % 2]]])
+                try writer.append(key: String(format: "%@%04d", split, index), members: [(extension: "png", data: try image.pngData()), (extension: "json", data: Array(label))])
+            }
+            splits[split] = try writer.finish()
+        }
+        try DatasetManifest(name: "synthetic-detect", task: .detect, classes: ["red", "blue"], imageSize: .fixed(width: size, height: size),
+                            splits: splits, creator: .init(tool: "SyntheticRun", version: "1")).write(to: "\(directory)/dataset.json")
+    }
+}
+
+/// A small seeded generator (SplitMix64).
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next(upTo bound: Int) -> Int {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return Int((z ^ (z >> 31)) % UInt64(max(bound, 1)))
+    }
+}
