@@ -48,6 +48,12 @@ public struct ExperimentConfig: Equatable, Sendable {
     public var preprocess = "none"
     /// Stop an epoch after this many steps (0: the whole epoch); for smoke tests and benchmarks.
     public var maxStepsPerEpoch = 0
+    /// Every rank appends the keys of each batch it trains on to samples/rank-N.txt ("epoch step key...") in the
+    /// run directory: an audit trail of the data order (and how resume and elastic tests check it).
+    public var recordSamples = false
+    /// Checkpoint and stop cleanly once this many batches have been trained in total (0: run to the end); the run
+    /// continues with --resume. For time-boxed jobs and tests.
+    public var stopAfterIterations = 0
     /// Where relative paths in the file are resolved.
     public var baseDirectory = FileManager.default.currentDirectoryPath
 
@@ -56,7 +62,7 @@ public struct ExperimentConfig: Equatable, Sendable {
     static let keys: Set<String> = [
         "name", "model", "data", "classes", "epochs", "batch", "nominal_batch", "imgsz", "world_size", "seed", "hyp_file", "hyp", "optimizer", "schedule", "milestones",
         "gamma", "ema", "sync_bn", "window", "train_split", "val_split", "val_every", "log_every", "checkpoint_every_steps",
-        "checkpoint_every_minutes", "keep_checkpoints", "replica_check_every", "bucket_mb", "preprocess", "max_steps_per_epoch",
+        "checkpoint_every_minutes", "keep_checkpoints", "replica_check_every", "bucket_mb", "preprocess", "max_steps_per_epoch", "record_samples", "stop_after_iterations",
     ]
 
     /// Reads an experiment file and applies `overrides` ("key=value", "hyp.key=value").
@@ -154,6 +160,8 @@ public struct ExperimentConfig: Equatable, Sendable {
         case "bucket_mb": bucketMB = try double()
         case "preprocess": preprocess = try string().lowercased()
         case "max_steps_per_epoch": maxStepsPerEpoch = try int()
+        case "record_samples": recordSamples = try bool()
+        case "stop_after_iterations": stopAfterIterations = try int()
         default:
             throw ConfigurationError(file: source, message: "unknown setting '\(key)' (known: \(Self.keys.sorted().joined(separator: ", ")))")
         }
@@ -194,7 +202,7 @@ public struct ExperimentConfig: Equatable, Sendable {
             "train_split: \(trainSplit)", "val_split: \(valSplit)", "val_every: \(valEvery)", "log_every: \(logEvery)",
             "checkpoint_every_steps: \(checkpointEverySteps)", "checkpoint_every_minutes: \(checkpointEveryMinutes)",
             "keep_checkpoints: \(keepCheckpoints)", "replica_check_every: \(replicaCheckEvery)", "bucket_mb: \(bucketMB)",
-            "preprocess: \(preprocess)", "max_steps_per_epoch: \(maxStepsPerEpoch)", "world_size: \(worldSize)", "hyp:",
+            "preprocess: \(preprocess)", "max_steps_per_epoch: \(maxStepsPerEpoch)", "record_samples: \(recordSamples)", "stop_after_iterations: \(stopAfterIterations)", "world_size: \(worldSize)", "hyp:",
         ]
         let mirror = Mirror(reflecting: hyp)
         for child in mirror.children { if let label = child.label { lines.append("  \(label): \(child.value)") } }

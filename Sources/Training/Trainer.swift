@@ -39,6 +39,7 @@ public final class Trainer<Task: TrainingTask> {
     /// Averaged gradients of the micro-batches since the last optimizer step (when accumulating).
     private var pendingGradients: [Float]
     private var lastCheckpointTime = monotonicSeconds()
+    private let sampleLog: SampleLog?
     private let startTime = monotonicSeconds()
 
     /// `runDirectory` is written by rank 0 only; `output` prints a line (rank 0's terminal or log).
@@ -69,6 +70,7 @@ public final class Trainer<Task: TrainingTask> {
             statisticsReducer = nil
         }
         pendingGradients = []
+        sampleLog = config.recordSamples ? try SampleLog(path: "\(runDirectory)/samples/rank-\(communicator.rank).txt") : nil
         progress = .start(worldSize: communicator.size, globalBatch: config.batch, identity: identity, lossCount: task.lossNames.count)
         try restoreOrStart(resume)
     }
@@ -79,8 +81,12 @@ public final class Trainer<Task: TrainingTask> {
         task.modelContext.statisticsReducer = statisticsReducer
         try run?.appendEvent("started", ["world_size": communicator.size, "epoch": progress.position.epoch, "step": progress.position.step])
         do {
-            try trainEpochs()
-            try run?.appendEvent("done", ["epochs": config.epochs, "best_fitness": progress.bestFitness])
+            if try trainEpochs() {
+                try run?.appendEvent("done", ["epochs": config.epochs, "best_fitness": progress.bestFitness])
+            } else {
+                output("stopped after \(progress.iteration) batches (stop_after_iterations); continue with --resume")
+                try run?.appendEvent("stopped", ["epoch": progress.position.epoch, "step": progress.position.step, "iteration": progress.iteration])
+            }
         } catch {
             try? run?.appendEvent("failed", ["error": "\(error)"])
             throw error
@@ -90,7 +96,8 @@ public final class Trainer<Task: TrainingTask> {
 
     // MARK: - The loop
 
-    private func trainEpochs() throws {
+    /// Trains to the last epoch (true), or until `stop_after_iterations` (false, after a checkpoint).
+    private func trainEpochs() throws -> Bool {
         while progress.position.epoch < config.epochs {
             let stream = try SampleStream(dataset: dataset, split: config.trainSplit, seed: UInt64(config.seed), window: config.window,
                                           layout: layout, start: progress.position, prefetch: 2, transform: task.trainingTransform())
@@ -103,9 +110,15 @@ public final class Trainer<Task: TrainingTask> {
                 let waitBefore = stream.waitSeconds
                 let batch = try stream.next()
                 try trainStep(batch, schedule: schedule, dataWait: stream.waitSeconds - waitBefore, stepsInEpoch: steps)
+                if config.stopAfterIterations > 0 && progress.iteration >= config.stopAfterIterations && progress.position.step < steps {
+                    try saveCheckpoint(isBest: false)
+                    return false
+                }
             }
             try finishEpoch(steps: steps, schedule: schedule)
+            if config.stopAfterIterations > 0 && progress.iteration >= config.stopAfterIterations && progress.position.epoch < config.epochs { return false }
         }
+        return true
     }
 
     private func trainStep(_ batch: StreamBatch<Task.Example>, schedule: OptimizerSchedule, dataWait: Double, stepsInEpoch: Int) throws {
@@ -143,6 +156,7 @@ public final class Trainer<Task: TrainingTask> {
             pendingGradients = Array(state.gradientBuffer)
         }
         let optimizerSeconds = monotonicSeconds() - optimizerStart
+        try sampleLog?.append("\(epoch) \(batch.step) " + batch.keys.joined(separator: " "))
         progress.iteration += 1
         progress.position = StreamPosition(epoch: epoch, step: batch.step + 1)
         for (i, loss) in outcome.losses.enumerated() { progress.epochLossSums[i] += loss }
@@ -282,7 +296,7 @@ public final class Trainer<Task: TrainingTask> {
             switch (mode, search.found) {
             case (.fresh, .some), (.fresh, .none) where !search.skipped.isEmpty:
                 throw ConfigurationError(file: checkpoints.directory, message: "the run directory already has checkpoints; pass --resume (or --resume-if-exists) or choose another --run-dir")
-            case (.required, .none):
+            case (.required, .none), (.ifExists, .none) where !search.skipped.isEmpty:
                 throw ConfigurationError(file: checkpoints.directory, message: search.skipped.isEmpty ? "no checkpoint to resume from" : "no valid checkpoint to resume from")
             case let (_, .some(checkpoint)):
                 loaded = try checkpoints.load(checkpoint.name, progress: checkpoint.progress, state: state)
@@ -377,6 +391,31 @@ public final class Trainer<Task: TrainingTask> {
 
     private func epochHeader() -> String {
         "epoch \(progress.position.epoch + 1)/\(config.epochs): " + task.lossNames.joined(separator: ", ")
+    }
+}
+
+/// Appends lines to one rank's sample record (created with its directory on first use).
+private final class SampleLog {
+    let path: String
+    private let handle: FileHandle
+
+    init(path: String) throws {
+        self.path = path
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+            handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+            try handle.seekToEnd()
+        } catch {
+            throw ConfigurationError(file: path, message: "cannot open the sample record: \(error.localizedDescription)")
+        }
+    }
+
+    func append(_ line: String) throws {
+        do { try handle.write(contentsOf: Data((line + "\n").utf8)) } catch {
+            throw ConfigurationError(file: path, message: "cannot append: \(error.localizedDescription)")
+        }
     }
 }
 
