@@ -40,6 +40,12 @@ enum SyntheticRun {
         return try made!.get()
     }
 
+    /// Deletes the run made by `directory()`.
+    static func remove() {
+        if case let .success(directory) = made { try? FileManager.default.removeItem(atPath: directory) }
+        made = nil
+    }
+
     private static func make() throws -> String {
         let directory = try Fixtures.temporaryDirectory()
         try detectionData(at: "\(directory)/data", train: 8, val: 4)
