@@ -67,9 +67,11 @@ let package = Package(
         .target(name: "Augment", dependencies: ["Imaging", "SampleStream", "Shards", "Tensor", "DetectionLoss"], swiftSettings: kernelFlags),
         // Benchmarks behind `spd bench`.
         .target(name: "Benchmarks", dependencies: ["Tensor", "Models", "Training", "DetectionLoss", "Augment", "Imaging", "SampleStream", "Shards"], swiftSettings: kernelFlags),
+        // Inference: detection on image files, run-directory checkpoints (listing, weights export).
+        .target(name: "Inference", dependencies: ["Models", "Imaging", "Detection", "Training", "Tensor", "TensorFiles", "Shards", "Checksum"]),
         // The command-line front end.
         .executableTarget(name: "spd", dependencies: [
-            "Tensor", "Models", "Training", "DetectionLoss", "Benchmarks", "Datasets", "Evaluation",
+            "Tensor", "Models", "Training", "DetectionLoss", "Benchmarks", "Datasets", "Evaluation", "Inference",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -87,5 +89,6 @@ let package = Package(
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Detection", "Tensor"]),
         .testTarget(name: "AugmentTests", dependencies: ["Augment", "Imaging", "Shards", "SampleStream", "Tensor", "DetectionLoss", "Detection"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Shards", "Imaging"]),
+        .testTarget(name: "InferenceTests", dependencies: ["Inference", "Training", "Models", "Detection", "Imaging", "Distributed", "Shards", "TensorFiles"]),
     ]
 )
