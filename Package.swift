@@ -27,6 +27,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // C system libraries (Debian packages), each behind a small shim header.
@@ -67,11 +68,13 @@ let package = Package(
         .target(name: "Augment", dependencies: ["Imaging", "SampleStream", "Shards", "Tensor", "DetectionLoss"], swiftSettings: kernelFlags),
         // Benchmarks behind `spd bench`.
         .target(name: "Benchmarks", dependencies: ["Tensor", "Models", "Training", "DetectionLoss", "Augment", "Imaging", "SampleStream", "Shards"], swiftSettings: kernelFlags),
+        // The coordinator: run queue (SQLite through GRDB), sweeps, scheduler, launcher, monitor, recovery, reports.
+        .target(name: "Coordinator", dependencies: ["Models", "Tensor", "Training", "Shards", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Yams", package: "Yams")]),
         // Inference: detection on image files, run-directory checkpoints (listing, weights export).
         .target(name: "Inference", dependencies: ["Models", "Imaging", "Detection", "Training", "Tensor", "TensorFiles", "Shards", "Checksum"]),
         // The command-line front end.
         .executableTarget(name: "spd", dependencies: [
-            "Tensor", "Models", "Training", "DetectionLoss", "Benchmarks", "Datasets", "Evaluation", "Inference",
+            "Tensor", "Models", "Training", "DetectionLoss", "Benchmarks", "Datasets", "Evaluation", "Coordinator", "Inference",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -90,5 +93,6 @@ let package = Package(
         .testTarget(name: "AugmentTests", dependencies: ["Augment", "Imaging", "Shards", "SampleStream", "Tensor", "DetectionLoss", "Detection"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Shards", "Imaging"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "Training", "Models", "Detection", "Imaging", "Distributed", "Shards", "TensorFiles"]),
+        .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator"]),
     ]
 )

@@ -1,0 +1,189 @@
+import ArgumentParser
+import Coordinator
+import Foundation
+
+/// `--state DIR`, shared by the coordinator commands, so several coordinators can coexist.
+struct StateOption: ParsableArguments {
+    @Option(help: "The coordinator's state directory (run queue, run directories, reports).")
+    var state = "~/.spd/coordinator"
+
+    func open() throws -> (StateDirectory, RunQueue) {
+        let directory = try StateDirectory(path: state)
+        return (directory, try directory.openQueue())
+    }
+}
+
+/// The spd binary itself, which launched runs execute.
+private func spdExecutable() -> String { URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path }
+
+struct CoordinatorCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "coordinator",
+        abstract: "Run the coordinator daemon: schedule queued runs on the hostfile's slots, watch them, restart failures.",
+        discussion: """
+        Runs keep going when the coordinator stops; a restarted coordinator re-attaches to them (or resumes them from their
+        last valid checkpoint) and loses or duplicates none. Only one coordinator may run on a state directory.
+        """)
+
+    @OptionGroup var state: StateOption
+    @Option(help: "OpenMPI hostfile: lines 'host slots=N'.") var hostfile: String
+    @Flag(help: "Recover, do one round (follow runs, start what fits) and exit.") var once = false
+    @Flag(name: .customLong("until-idle"), help: "Exit when no run is queued or running.") var untilIdle = false
+    @Option(help: "Seconds between rounds.") var poll = 2.0
+    @Option(name: .customLong("heartbeat-timeout"), help: "Seconds without an event after which a run is stopped and restarted.")
+    var heartbeatTimeout = 900.0
+    @Option(name: .customLong("max-restarts"), help: "Restarts before a run is marked failed.") var maxRestarts = 3
+    @Option(help: "Seconds before the first restart (doubling each time).") var backoff = 10.0
+    @Option(name: .customLong("max-backoff"), help: "Longest wait before a restart, seconds.") var maxBackoff = 600.0
+    @Option(name: .customLong("host-failures"), help: "Failed runs in a row after which a host leaves the pool.") var hostFailures = 3
+    @Option(name: .customLong("max-bypass"), help: "Later runs that may start ahead of a waiting larger run.") var maxBypass = 4
+    @Option(name: .customLong("kill-grace"), help: "Seconds between SIGTERM and SIGKILL when stopping a run.") var killGrace = 10.0
+    @Option(help: "The mpirun to launch multi-rank runs with.") var mpirun = "mpirun"
+
+    func run() throws {
+        try reportingErrors {
+            var options = CoordinatorOptions()
+            options.heartbeatTimeout = heartbeatTimeout
+            options.maxRestarts = maxRestarts
+            options.backoff = backoff
+            options.maxBackoff = maxBackoff
+            options.hostFailureLimit = hostFailures
+            options.maxBypass = maxBypass
+            options.killGrace = killGrace
+            let hosts = try Hostfile.load(hostfile)
+            let (directory, queue) = try state.open()
+            let lock = try directory.lockDaemon()
+            defer { close(lock) }
+            try queue.setHosts(hosts)
+            let coordinator = Coordinator(queue: queue, launcher: ProcessLauncher(spd: spdExecutable(), mpirun: mpirun), options: options) { line in
+                FileHandle.standardOutput.write(Data("[\(Date())] \(line)\n".utf8))
+            }
+            let pool = hosts.map { "\($0.host) \($0.slots)" }.joined(separator: ", ")
+            FileHandle.standardOutput.write(Data("spd coordinator: \(directory.path), slots: \(pool)\n".utf8))
+            try coordinator.recover()
+            repeat {
+                try coordinator.tick()
+                if once { break }
+                if untilIdle, try coordinator.isIdle() { break }
+                usleep(UInt32(poll * 1_000_000))
+            } while true
+        }
+    }
+}
+
+struct SubmitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "submit", abstract: "Queue an experiment or a sweep (models x variants x seeds x overrides); prints the run names.")
+
+    @Argument(help: "An experiment file, or a sweep file (configs/experiments/tiny-sweep.yaml shows the format).") var file: String
+    @OptionGroup var state: StateOption
+    @Option(name: .customLong("set"), help: "A setting for every run: key=value (repeatable).") var settings: [String] = []
+    @Option(help: "Where the run directories go (default: STATE/runs).") var runs: String?
+
+    func run() throws {
+        try reportingErrors {
+            let (directory, queue) = try state.open()
+            let pool = try queue.hosts().reduce(0) { $0 + $1.slots }
+            let cwd = FileManager.default.currentDirectoryPath
+            let runsDirectory = runs.map { URL(fileURLWithPath: $0, relativeTo: URL(fileURLWithPath: cwd)).standardizedFileURL.path } ?? directory.runsPath
+            let submission = Submission(repositoryRoot: repositoryRoot(), resolveModel: resolveModelFile, runsDirectory: runsDirectory, workdir: cwd,
+                                        poolSlots: pool > 0 ? pool : nil)
+            let specs = try submission.runs(of: file, extraSettings: settings)
+            for record in try queue.submit(specs, now: Date().timeIntervalSince1970) { print(record.name) }
+        }
+    }
+}
+
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "status", abstract: "Show every run: state, hosts, progress, best AP, restarts.")
+
+    @OptionGroup var state: StateOption
+
+    func run() throws {
+        try reportingErrors {
+            let (_, queue) = try state.open()
+            print(StatusTable.render(runs: try queue.runs(), hosts: try queue.hosts(), now: Date().timeIntervalSince1970), terminator: "")
+        }
+    }
+}
+
+struct CancelCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "cancel", abstract: "Cancel a run: it is dequeued, or stopped if it runs.")
+
+    @Argument(help: ArgumentHelp("The run's name.", valueName: "run")) var name: String
+    @OptionGroup var state: StateOption
+    @Option(name: .customLong("kill-grace"), help: "Seconds between SIGTERM and SIGKILL.") var killGrace = 10.0
+
+    func run() throws {
+        try reportingErrors {
+            let (_, queue) = try state.open()
+            try Cancellation.cancel(name, queue: queue, launcher: ProcessLauncher(spd: spdExecutable()), grace: killGrace)
+            print("cancelled \(name)")
+        }
+    }
+}
+
+struct LogsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "logs", abstract: "Print a run's output (every attempt), or follow it with -f.")
+
+    @Argument(help: ArgumentHelp("The run's name.", valueName: "run")) var name: String
+    @OptionGroup var state: StateOption
+    @Flag(name: .shortAndLong, help: "Keep printing new output until the run is done, failed or cancelled.") var follow = false
+
+    func run() throws {
+        try reportingErrors {
+            let (_, queue) = try state.open()
+            guard let record = try queue.run(name) else { throw CoordinatorError("no run named '\(name)' in \(queue.path)") }
+            let path = "\(record.spec.runDirectory)/train.log"
+            var offset: UInt64 = 0
+            func printNew() {
+                guard let handle = FileHandle(forReadingAtPath: path) else { return }
+                defer { try? handle.close() }
+                guard (try? handle.seek(toOffset: offset)) != nil, let data = try? handle.readToEnd(), !data.isEmpty else { return }
+                offset += UInt64(data.count)
+                FileHandle.standardOutput.write(data)
+            }
+            printNew()
+            if !follow && offset == 0 { print("(\(name) has no output yet: \(record.state.rawValue))") }
+            while follow {
+                let finished = [.done, .failed, .cancelled].contains(try queue.run(name)?.state ?? .cancelled)
+                printNew()
+                if finished { break }
+                usleep(500_000)
+            }
+        }
+    }
+}
+
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report", abstract: "Compare SPD against strided per model size over a sweep's seeds; writes an SVG of AP_S against parameters.")
+
+    @Argument(help: "The sweep's name (as `spd submit` printed it in the run names).") var sweep: String
+    @OptionGroup var state: StateOption
+    @Option(help: "Table format: md or csv.") var format = "md"
+    @Option(help: "Where the SVG plot goes (default: STATE/reports/SWEEP-ap_s.svg).") var plot: String?
+
+    func run() throws {
+        try reportingErrors {
+            guard ["md", "csv"].contains(format) else { throw CoordinatorError("--format must be md or csv, got \(format)") }
+            let (directory, queue) = try state.open()
+            let runs = try queue.runs().filter { $0.spec.sweep == sweep }.map(\.spec)
+            guard !runs.isEmpty else { throw CoordinatorError("no sweep named '\(sweep)' in \(queue.path)") }
+            var results: [String: RunResults] = [:], costs: [String: ModelCost] = [:]
+            for run in runs {
+                guard let result = try RunResults(directory: run.runDirectory) else { continue }
+                results[run.name] = result
+                costs[run.name] = try ModelCost(modelFile: resolveModelFile(result.model), classes: result.classes, imageSize: result.imageSize)
+            }
+            let report = Report(sweep: sweep, runs: runs, results: results, costs: costs)
+            print(format == "csv" ? report.csv : report.markdown, terminator: "")
+            let plotPath = plot ?? "\(directory.reportsPath)/\(sweep)-ap_s.svg"
+            do {
+                try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: plotPath).deletingLastPathComponent().path, withIntermediateDirectories: true)
+                try Data(report.plotSVG.utf8).write(to: URL(fileURLWithPath: plotPath), options: .atomic)
+            } catch { throw CoordinatorError("\(plotPath): cannot write the plot: \(error.localizedDescription)") }
+            FileHandle.standardError.write(Data("plot: \(plotPath)\n".utf8))
+        }
+    }
+}
