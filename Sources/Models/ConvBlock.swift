@@ -35,35 +35,31 @@ public struct BatchNormState {
 }
 
 /// Conv2d (no bias) -> BatchNorm2d -> activation: YOLOv5's `Conv`, and the conv-BN(-ReLU) pieces of ResNets.
-/// Keeps only the conv output; the normalised values are recomputed in backward to save memory.
+/// Keeps the conv output and the block output; the normalised values are recomputed in backward.
 public final class ConvBlock: SingleInputLayer {
     public let name: String
     public let geometry: ConvGeometry
-    public let activation: ActivationKind
-    public let batchNorm: BatchNormState
     public let weight: StateReference
+    let normalization: BatchNormActivation
     private unowned let context: ModelContext
     private let convOutput = Tensor(), output = Tensor()
     private var input: Tensor?
     /// The input shape of the last forward pass.
     public var lastInputShape: TensorShape? { input?.shape }
-    /// Statistics of the last forward: mean[C], invStd[C], scratch[3C]; moments in Double [2C] plus the pixel count
-    /// they cover (summed over replicas with synchronised batch norm).
-    private var statistics: [Float], moments: [Double]
     public private(set) var forwardFLOPs: Double = 0
+
+    public var batchNorm: BatchNormState { normalization.batchNorm }
+    public var activation: ActivationKind { normalization.activation }
 
     /// `convName` names the conv weight's module (e.g. `model.1.conv`), `batchNormName` the BN module (`model.1.bn`).
     public init(_ context: ModelContext, convName: String, batchNormName: String, geometry: ConvGeometry,
                 activation: ActivationKind, batchNorm settings: BatchNormSettings) {
         self.context = context
         self.geometry = geometry
-        self.activation = activation
         name = convName
         weight = context.state.parameter("\(convName).weight", shape: [geometry.outChannels, geometry.inChannels, geometry.kernel, geometry.kernel],
                                          group: .weight, layout: .convolution(geometry))
-        batchNorm = BatchNormState(context, name: batchNormName, channels: geometry.outChannels, settings: settings)
-        statistics = [Float](repeating: 0, count: 5 * geometry.outChannels)
-        moments = [Double](repeating: 0, count: 2 * geometry.outChannels + 1)
+        normalization = BatchNormActivation(context, name: batchNormName, channels: geometry.outChannels, activation: activation, settings: settings)
     }
 
     /// YOLOv5's `Conv(c1, c2, k, s)` named `prefix.conv` / `prefix.bn`, SiLU.
@@ -80,67 +76,29 @@ public final class ConvBlock: SingleInputLayer {
         batchNorm.initialize(state)
     }
 
+    /// [N, H, W, Cin] -> act(BN(conv(input))) [N, Ho, Wo, Cout]
     public func forward(_ input: Tensor, training: Bool) throws -> Tensor {
         let outShape = try geometry.outputShape(for: input.shape, layer: name)
-        let state = context.state, c = geometry.outChannels, pixels = outShape.pixels
         convOutput.reshape(outShape)
         output.reshape(outShape)
-        Conv2D.forward(input: input.pointer, inputShape: input.shape, weight: state.values(weight), bias: nil,
+        Conv2D.forward(input: input.pointer, inputShape: input.shape, weight: context.state.values(weight), bias: nil,
                        output: convOutput.pointer, outputShape: outShape, geometry: geometry, workspace: context.workspace)
         forwardFLOPs = geometry.forwardFLOPs(output: outShape)
-        statistics.withUnsafeMutableBufferPointer { stats in
-            let mean = stats.baseAddress!, invStd = mean + c, scratch = mean + 2 * c
-            if training {
-                moments.withUnsafeMutableBufferPointer { m in
-                    m.update(repeating: 0)
-                    BatchNorm.addMoments(input: convOutput.pointer, pixels: pixels, channels: c, moments: m.baseAddress!, scratch: scratch)
-                    m[2 * c] = Double(pixels)
-                    context.statisticsReducer?.sumAcrossReplicas(m)
-                    BatchNorm.statistics(moments: m.baseAddress!, count: Int(m[2 * c]), channels: c, eps: batchNorm.settings.eps,
-                                         momentum: batchNorm.settings.momentum, mean: mean, invStd: invStd,
-                                         runningMean: state.values(batchNorm.runningMean), runningVar: state.values(batchNorm.runningVar))
-                }
-                state.increment(batchNorm.batchesTracked)
-            } else {
-                BatchNorm.inferenceStatistics(runningMean: state.values(batchNorm.runningMean), runningVar: state.values(batchNorm.runningVar),
-                                              channels: c, eps: batchNorm.settings.eps, mean: mean, invStd: invStd)
-            }
-            BatchNorm.normalizeActivate(input: convOutput.pointer, pixels: pixels, channels: c, mean: mean, invStd: invStd,
-                                        gamma: state.values(batchNorm.weight), beta: state.values(batchNorm.bias), activation: activation,
-                                        output: output.pointer, scratch: scratch)
-        }
+        normalization.forward(input: convOutput.pointer, pixels: outShape.pixels, output: output.pointer, training: training)
         self.input = input
         return output
     }
 
+    /// dL/doutput -> dL/d(conv output) through the activation and batch norm -> conv backward.
     public func backward(_ outputGradient: Tensor, inputGradient: Tensor?, accumulate: Bool) {
         guard let input else { preconditionFailure("\(name): backward before forward") }
-        let state = context.state, c = geometry.outChannels, shape = convOutput.shape, pixels = shape.pixels
-        let workspace = context.workspace
+        let shape = convOutput.shape, workspace = context.workspace
         let normGradient = workspace.scratch(shape.count, slot: .first), convGradient = workspace.scratch(shape.count, slot: .second)
-        statistics.withUnsafeMutableBufferPointer { stats in
-            let mean = UnsafePointer(stats.baseAddress!), invStd = mean + c, scratch = stats.baseAddress! + 2 * c
-            let gamma = state.values(batchNorm.weight)
-            moments.withUnsafeMutableBufferPointer { m in
-                m.update(repeating: 0)
-                // dL/d(BN output before the activation), and the sums batch norm's backward needs, in one pass.
-                BatchNorm.activationBackwardMoments(input: convOutput.pointer, output: output.pointer, outputGradient: outputGradient.pointer, pixels: pixels, channels: c,
-                                                    mean: mean, invStd: invStd, gamma: gamma, beta: state.values(batchNorm.bias),
-                                                    activation: activation, normGradient: normGradient, sums: m.baseAddress!, scratch: scratch)
-                // Parameter gradients from this replica's sums (they are averaged with the other gradients later);
-                // the input gradient from the sums over all replicas when batch norm is synchronised.
-                BatchNorm.addParameterGradients(sums: m.baseAddress!, channels: c, gammaGradient: state.gradient(batchNorm.weight),
-                                                betaGradient: state.gradient(batchNorm.bias))
-                m[2 * c] = Double(pixels)
-                context.statisticsReducer?.sumAcrossReplicas(m)
-                BatchNorm.inputGradient(input: convOutput.pointer, outputGradient: normGradient, pixels: pixels, channels: c, mean: mean,
-                                        invStd: invStd, gamma: gamma, sums: m.baseAddress!, count: Int(m[2 * c]),
-                                        inputGradient: convGradient, accumulate: false, scratch: scratch)
-            }
-        }
-        Conv2D.backward(input: input.pointer, inputShape: input.shape, weight: state.values(weight), outputGradient: convGradient,
+        normalization.backward(input: convOutput.pointer, output: output.pointer, outputGradient: outputGradient.pointer, pixels: shape.pixels,
+                               normGradient: normGradient, inputGradient: convGradient)
+        Conv2D.backward(input: input.pointer, inputShape: input.shape, weight: context.state.values(weight), outputGradient: convGradient,
                         outputShape: shape, inputGradient: inputGradient?.pointer, accumulateInputGradient: accumulate,
-                        weightGradient: state.gradient(weight), biasGradient: nil, geometry: geometry, workspace: workspace)
+                        weightGradient: context.state.gradient(weight), biasGradient: nil, geometry: geometry, workspace: workspace)
     }
 }
 

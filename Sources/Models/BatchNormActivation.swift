@@ -1,9 +1,9 @@
 import Tensor
 
-/// Batch norm followed by an activation over activations owned by the calling layer: the BN half of a layer
-/// whose BN does not directly follow its conv (ResNet-SPD's conv -> SPD -> BN -> ReLU). Forward and backward use
-/// the fused kernels (one normalise+activate pass; one backward pass that also gathers the BN sums), and sum
-/// their statistics over replicas through the context's `statisticsReducer` (SyncBN) as ConvBlock does.
+/// Batch norm followed by an activation over activations owned by the calling layer: the BN half of ConvBlock and
+/// of layers whose BN does not directly follow their conv (ResNet-SPD's conv -> SPD -> BN -> ReLU). Forward and
+/// backward use the fused kernels (one normalise+activate pass; one backward pass that also gathers the BN sums),
+/// and sum their statistics over replicas through the context's `statisticsReducer` (SyncBN).
 final class BatchNormActivation {
     let batchNorm: BatchNormState
     let activation: ActivationKind
