@@ -4,11 +4,11 @@ SPD_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # One configuration for the binary and the tests, so `cluster/test` reuses what `cluster/setup` built.
 SPD_BUILD_FLAGS=(-c release -Xswiftc -enable-testing)
 SPD_BIN="$SPD_ROOT/.build/release/spd"
-# Debian packages the project needs: MPI, BLAS, zstd; JPEG/PNG codecs and zlib (gzip'd IDX files); the real
-# Fashion-MNIST data for the built-in datasets; the zstd and tar tools the shard tests compare against; python3
-# with venv for the pycocotools comparison.
+# Debian packages the project needs: MPI, BLAS, zstd; JPEG/PNG codecs and zlib (gzip'd IDX files); SQLite's headers
+# (GRDB, the coordinator's run queue); the real Fashion-MNIST data for the built-in datasets; the zstd and tar tools
+# the shard tests compare against; python3 with venv for the pycocotools comparison; iproute2 for the multi-host test.
 SPD_APT_PACKAGES=(libopenmpi-dev openmpi-bin libopenblas-dev libzstd-dev zstd tar libturbojpeg0-dev libpng-dev zlib1g-dev
-                  dataset-fashion-mnist python3 python3-venv)
+                  libsqlite3-dev dataset-fashion-mnist python3 python3-venv iproute2)
 
 if ! command -v swift >/dev/null 2>&1 && [ -x /opt/swift/usr/bin/swift ]; then export PATH="$PATH:/opt/swift/usr/bin"; fi
 
