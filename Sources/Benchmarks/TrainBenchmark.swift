@@ -3,7 +3,7 @@ import Models
 import Tensor
 import Training
 
-/// `spd bench train`: full training steps (forward, loss on synthetic targets, backward, SGD) on one rank,
+/// `spd bench train`: full training steps (forward, loss on synthetic data, backward, SGD) on one rank,
 /// reporting images/s, achieved GFLOP/s and the time split.
 public struct TrainBenchmark {
     public var modelFile: String
@@ -19,33 +19,55 @@ public struct TrainBenchmark {
     }
 
     /// Sorted timings of `steps` training steps (after one warm-up step) and the model's forward FLOPs per batch.
+    /// Detection models train on synthetic boxes with the YOLOv5 loss, classifiers on random labels with
+    /// cross-entropy; both with SGD.
     public func measure() throws -> (stepSeconds: [Double], forwardFLOPs: Double) {
-        let model = try DetectionModel(definition: ModelDefinition(contentsOf: modelFile))
-        let hyperparameters = LossHyperparameters().scaledForTraining(levels: model.detect.levels, classes: model.detect.classes, imageSize: imageSize)
-        let step = try DetectionStep(model: model, hyperparameters: hyperparameters)
-        let sgd = SGD(state: model.state, momentum: 0.937, weightDecay: 5e-4)
         var random = SeededGenerator(seed: 7)
         let images = Tensor(TensorShape(n: batch, h: imageSize, w: imageSize, c: 3))
         for i in 0..<images.count { images.pointer[i] = random.uniform(0, 1) }
-        // About 6 objects per image, sizes from small to large.
-        let targets = (0..<batch * 6).map { i in
-            DetectionTarget(image: i % batch, classIndex: Int(random.next() % UInt64(model.detect.classes)),
-                            x: random.uniform(0.1, 0.9), y: random.uniform(0.1, 0.9), w: random.uniform(0.02, 0.5), h: random.uniform(0.02, 0.5))
-        }
         let learningRates: [ParameterGroup: Float] = [.weight: 0.01, .batchNormWeight: 0.01, .bias: 0.01]
-        func trainingStep() throws {
-            model.state.zeroGradients()
-            try step.run(images: images, targets: targets)
+        let state: ModelState, forwardFLOPs: () -> Double, trainingStep: () throws -> Void
+        switch try AnyModelDefinition(contentsOf: modelFile) {
+        case let .detection(definition):
+            let model = try DetectionModel(definition: definition)
+            let hyperparameters = LossHyperparameters().scaledForTraining(levels: model.detect.levels, classes: model.detect.classes, imageSize: imageSize)
+            let step = try DetectionStep(model: model, hyperparameters: hyperparameters)
+            // About 6 objects per image, sizes from small to large.
+            let targets = (0..<batch * 6).map { i in
+                DetectionTarget(image: i % batch, classIndex: Int(random.next() % UInt64(model.detect.classes)),
+                                x: random.uniform(0.1, 0.9), y: random.uniform(0.1, 0.9), w: random.uniform(0.02, 0.5), h: random.uniform(0.02, 0.5))
+            }
+            state = model.state
+            forwardFLOPs = { model.forwardFLOPs }
+            trainingStep = { try step.run(images: images, targets: targets) }
+        case let .classification(definition):
+            let model = try ClassificationModel(definition: definition)
+            let labels = (0..<batch).map { _ in Int(random.next() % UInt64(model.classes)) }
+            let logitGradient = Tensor()
+            state = model.state
+            forwardFLOPs = { model.forwardFLOPs }
+            trainingStep = {
+                let logits = try model.forward(images, training: true)
+                logitGradient.reshape(logits.shape)
+                logitGradient.zero()
+                try Loss.softmaxCrossEntropy(logits: logits.pointer, labels: labels, classes: model.classes, gradient: logitGradient.pointer)
+                model.backward(logitGradient)
+            }
+        }
+        let sgd = SGD(state: state, momentum: 0.937, weightDecay: 5e-4)
+        func fullStep() throws {
+            state.zeroGradients()
+            try trainingStep()
             sgd.step(learningRates: learningRates)
         }
-        try trainingStep()
+        try fullStep()
         var times: [Double] = []
         for _ in 0..<max(steps, 1) {
             let start = monotonicSeconds()
-            try trainingStep()
+            try fullStep()
             times.append(monotonicSeconds() - start)
         }
-        return (times.sorted(), model.forwardFLOPs)
+        return (times.sorted(), forwardFLOPs())
     }
 
     public func run(print output: (String) -> Void) throws {
