@@ -23,4 +23,9 @@ static inline int spd_mpi_success(void) { return MPI_SUCCESS; }
 static inline int spd_mpi_max_error_string(void) { return MPI_MAX_ERROR_STRING; }
 static inline int spd_mpi_any_source(void) { return MPI_ANY_SOURCE; }
 static inline int spd_mpi_any_tag(void) { return MPI_ANY_TAG; }
+static inline MPI_Info spd_mpi_info_null(void) { return MPI_INFO_NULL; }
+static inline MPI_Win spd_mpi_win_null(void) { return MPI_WIN_NULL; }
+static inline MPI_Comm spd_mpi_comm_null(void) { return MPI_COMM_NULL; }
+static inline int spd_mpi_comm_type_shared(void) { return MPI_COMM_TYPE_SHARED; }
+static inline int spd_mpi_thread_multiple(void) { return MPI_THREAD_MULTIPLE; }
 #endif
