@@ -1,9 +1,11 @@
 import ArgumentParser
 import Benchmarks
+import Distributed
+import Foundation
 import Tensor
 
 struct BenchCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "bench", abstract: "Measure speed.", subcommands: [Ops.self, Train.self, Data.self])
+    static let configuration = CommandConfiguration(commandName: "bench", abstract: "Measure speed.", subcommands: [Ops.self, Train.self, Data.self, Allreduce.self])
 
     struct Ops: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -79,6 +81,32 @@ extension BenchCommand {
                 BLAS.setThreads(1)
                 try DataBenchmark(dataDirectory: data, imageSize: imgsz, batch: batch, samples: samples, trainImagesPerSecond: trainImagesPerSecond,
                                   trainSteps: trainSteps, modelFile: resolveModelFile(model)).run { print($0) }
+            }
+        }
+    }
+}
+
+extension BenchCommand {
+    struct Allreduce: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Under mpirun: float allreduce from 4 KB to 100 MB, MPI_Allreduce beside ours (shared memory on a node): GB/s, exact sums, overlap with GEMMs.")
+
+        @Option(help: "Timed reductions per size (the median is reported).")
+        var repeats = 10
+        @Option(help: "Largest size in MB.")
+        var maxMb = 100
+        @Option(help: "Slot size of the shared-memory reduction in KB (default: the trainer's).")
+        var chunkKb: Int?
+
+        func run() throws {
+            BLAS.setThreads(1)
+            let communicator = try reportingErrors { try chunkKb.map { try MPICommunicator(sharedMemoryChunkBytes: $0 << 10) } ?? MPICommunicator() }
+            let sizes = AllreduceBenchmark.defaultSizes.filter { $0 < maxMb << 20 } + [maxMb << 20]
+            do {
+                try AllreduceBenchmark(sizes: sizes, repeats: repeats).run(communicator: communicator) { print($0) }
+            } catch {
+                FileHandle.standardError.write(Foundation.Data("spd: error (\(communicator.location)): \(error)\n".utf8))
+                communicator.abort()  // the other ranks may wait in a collective
             }
         }
     }
