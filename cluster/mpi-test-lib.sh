@@ -1,0 +1,53 @@
+# Shared by cluster/mpi-test and cluster/multihost-test: counters, the test dataset and experiment, a 1-rank
+# reference run. Source it after lib.sh, with $work set to the test's scratch directory.
+passed=0 failed=0
+pass() { log "PASS: $*"; passed=$((passed + 1)); }
+fail() { log "FAIL: $*"; failed=$((failed + 1)); }
+summary() { echo "$passed passed, $failed failed"; [ "$failed" -eq 0 ]; }
+seconds_since() { echo "$(date +%s.%N) - $1" | bc; }
+
+# A ResNet18-SPD experiment on 48 Fashion-MNIST images at 32x32: 4 steps of a global batch of 12 (divisible by 1-4
+# ranks), SyncBN on, no EMA, no warmup, no flips: the same global batch on any number of ranks gives the same weights.
+make_experiment() {
+    "$SPD_BIN" data make fashion-lowres --out "$work/data" --train 48 --val 12 >"$work/data.log" 2>&1 \
+        || die "spd data make fashion-lowres failed: $(tail -3 "$work/data.log")"
+    cat >"$work/experiment.yaml" <<YAML
+model: resnet18-spd
+data: $work/data
+epochs: 1
+batch: 12
+nominal_batch: 12
+imgsz: 32
+seed: 7
+window: 48
+sync_bn: true
+ema: false
+log_every: 1
+checkpoint_every_minutes: 0
+replica_check_every: 1
+hyp:
+  warmup_min_iterations: 0
+  warmup_epochs: 0
+  lr0: 0.01
+  fliplr: 0
+YAML
+}
+
+# Trains the experiment in one process (no mpirun) into $work/runs/NAME: reference weights; extra arguments go to
+# spd train.
+train_single() {
+    local name=$1
+    shift
+    timeout -k 5 120 "$SPD_BIN" train "$work/experiment.yaml" --run-dir "$work/runs/$name" "$@" >"$work/$name.log" 2>&1
+}
+
+# Compares run NAME's final weights with run REFERENCE's (1e-5 relative); LABEL names the case.
+check_same_weights() {
+    local reference=$1 name=$2 label=$3 result
+    if result=$("$SPD_ROOT/cluster/compare-weights" "$work/runs/$reference/checkpoints/last/model.safetensors" \
+                "$work/runs/$name/checkpoints/last/model.safetensors" 1e-5 2>&1); then
+        pass "$label: $result"
+    else
+        fail "$label: $result"
+    fi
+}
