@@ -22,6 +22,15 @@ public struct SampleContext {
     }
 }
 
+/// A sample (or the rest of a shard, when `key` is nil) left out because it could not be read or transformed.
+public struct BadSample: Sendable, Equatable, CustomStringConvertible {
+    public let file: String
+    public let key: String?
+    /// One line naming the shard file (and the sample key) and the problem.
+    public let message: String
+    public var description: String { message }
+}
+
 /// One step's worth of examples for this rank.
 public struct StreamBatch<Example> {
     public let epoch: Int
@@ -29,6 +38,8 @@ public struct StreamBatch<Example> {
     public let stepsInEpoch: Int
     public let examples: [Example]
     public let keys: [String]
+    /// Samples of this step left out with `skipBad` (the batch is that much smaller).
+    public var skipped: [BadSample] = []
     /// The position after this batch: where a checkpoint taken after training on it resumes.
     public var next: StreamPosition {
         step + 1 < stepsInEpoch ? StreamPosition(epoch: epoch, step: step + 1) : StreamPosition(epoch: epoch + 1, step: 0)
@@ -48,6 +59,7 @@ public final class SampleStream<Example>: @unchecked Sendable {
     private let window: Int
     private let transform: (inout SampleContext) throws -> Example
     private let prefetch: Int
+    private let skipBad: Bool
     private let condition = NSCondition()
     private var queue: [Result<StreamBatch<Example>, Error>] = []
     private var stopped = false
@@ -56,8 +68,10 @@ public final class SampleStream<Example>: @unchecked Sendable {
     /// Seconds the consumer spent waiting for batches (the training loop's data-wait time).
     public private(set) var waitSeconds = 0.0
 
+    /// With `skipBad`, samples that fail to decode or transform, and shards that fail to read, are left out and
+    /// reported in `StreamBatch.skipped` instead of ending the stream.
     public init(dataset: Dataset, split: String, seed: UInt64, window: Int, layout: StreamLayout, start: StreamPosition,
-                prefetch: Int = 2, transform: @escaping (inout SampleContext) throws -> Example) throws {
+                prefetch: Int = 2, skipBad: Bool = false, transform: @escaping (inout SampleContext) throws -> Example) throws {
         self.dataset = dataset
         self.split = split
         self.shards = try dataset.shards(split: split)
@@ -66,6 +80,7 @@ public final class SampleStream<Example>: @unchecked Sendable {
         self.layout = layout
         self.transform = transform
         self.prefetch = max(prefetch, 1)
+        self.skipBad = skipBad
         position = start
         guard shards.reduce(0, { $0 + $1.samples }) > 0 else { throw StreamError.emptySplit(dataset: dataset.directory, split: split) }
     }
@@ -108,7 +123,7 @@ public final class SampleStream<Example>: @unchecked Sendable {
     private func produce() {
         let counts = shards.map(\.samples)
         var order = EpochOrder(shardCounts: counts, seed: seed, epoch: position.epoch, window: window)
-        let reader = WindowReader(dataset: dataset, shards: shards, order: order)
+        let reader = WindowReader(dataset: dataset, shards: shards, order: order, skipBad: skipBad)
         while true {
             condition.lock()
             while queue.count >= prefetch && !stopped { condition.wait() }
@@ -131,27 +146,31 @@ public final class SampleStream<Example>: @unchecked Sendable {
 
     /// Builds this rank's batch for one step.
     private func batch(at position: StreamPosition, order: EpochOrder, reader: WindowReader) throws -> StreamBatch<Example> {
-        var examples: [Example] = [], keys: [String] = []
+        var examples: [Example] = [], keys: [String] = [], skipped: [BadSample] = []
         examples.reserveCapacity(layout.perRankBatch)
         for p in layout.positions(step: position.step) {
             let g = p % order.count
             let v = order.virtualIndex(ofOrderIndex: g)
-            let windowSamples = try reader.samples(ofWindow: g / order.window)
-            let sample = windowSamples[v - (g / order.window) * order.window]
+            let w = g / order.window
+            let windowSamples = try reader.samples(ofWindow: w)
+            skipped += reader.takeFailures()
+            guard let sample = windowSamples[v - w * order.window] else { continue }
             let location = order.location(ofVirtualIndex: v)
             let file = dataset.path(of: shards[location.shard])
             var context = SampleContext(sample: sample, file: file, epoch: position.epoch, position: p,
                                         random: SeededGenerator(seed: deriveSeed(seed, UInt64(position.epoch), 0x5341_4D50_4C45, UInt64(p))),
-                                        window: windowSamples)
+                                        window: skipBad ? windowSamples.compactMap { $0 } : windowSamples.map { $0! })
             do {
                 examples.append(try transform(&context))
-            } catch let error as StreamError {
-                throw error
+                keys.append(sample.key)
             } catch {
-                throw StreamError.transformFailed(file: file, key: sample.key, message: "\(error)")
+                let failure = error as? StreamError ?? StreamError.transformFailed(file: file, key: sample.key, message: "\(error)")
+                guard skipBad else { throw failure }
+                skipped.append(BadSample(file: file, key: sample.key, message: "\(failure)"))
             }
-            keys.append(sample.key)
         }
-        return StreamBatch(epoch: position.epoch, step: position.step, stepsInEpoch: layout.steps(samples: order.count), examples: examples, keys: keys)
+        var batch = StreamBatch(epoch: position.epoch, step: position.step, stepsInEpoch: layout.steps(samples: order.count), examples: examples, keys: keys)
+        batch.skipped = skipped
+        return batch
     }
 }

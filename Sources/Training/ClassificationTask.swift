@@ -11,6 +11,8 @@ public final class ClassificationTask: TrainingTask {
     public let model: ClassificationModel
     public let augmentation: ClassificationAugmentation
     public let labelSmoothing: Float
+    /// When set, validation reports the confusion matrix with these class names (`spd val`); otherwise one line.
+    public var classNames: [String]?
     private let makeEvaluationModel: () throws -> ClassificationModel
     private var evaluationModel: ClassificationModel?
     private let images = Tensor(), logitGradient = Tensor()
@@ -68,6 +70,8 @@ public final class ClassificationTask: TrainingTask {
             batches_ += 1
         }
         return ValidationOutcome(losses: [lossSum / Double(max(batches_, 1))], metrics: [metrics.top1Accuracy, metrics.top5Accuracy],
-                                 fitness: metrics.top1Accuracy, report: ["top-1 \(metrics.top1Accuracy), top-5 \(metrics.top5Accuracy) on \(metrics.sampleCount) images"])
+                                 fitness: metrics.top1Accuracy,
+                                 report: classNames.map { metrics.report(classNames: $0).split(separator: "\n").map(String.init) }
+                                     ?? ["top-1 \(metrics.top1Accuracy), top-5 \(metrics.top5Accuracy) on \(metrics.sampleCount) images"])
     }
 }

@@ -54,6 +54,9 @@ public struct ExperimentConfig: Equatable, Sendable {
     /// Checkpoint and stop cleanly once this many batches have been trained in total (0: run to the end); the run
     /// continues with --resume. For time-boxed jobs and tests.
     public var stopAfterIterations = 0
+    /// Leave out samples that fail to decode (and shards that fail to read), count them and report them at each
+    /// epoch end, instead of stopping at the first with an error.
+    public var skipBad = false
     /// Where relative paths in the file are resolved.
     public var baseDirectory = FileManager.default.currentDirectoryPath
 
@@ -62,7 +65,7 @@ public struct ExperimentConfig: Equatable, Sendable {
     static let keys: Set<String> = [
         "name", "model", "data", "classes", "epochs", "batch", "nominal_batch", "imgsz", "world_size", "seed", "hyp_file", "hyp", "optimizer", "schedule", "milestones",
         "gamma", "ema", "sync_bn", "window", "train_split", "val_split", "val_every", "log_every", "checkpoint_every_steps",
-        "checkpoint_every_minutes", "keep_checkpoints", "replica_check_every", "bucket_mb", "preprocess", "max_steps_per_epoch", "record_samples", "stop_after_iterations",
+        "checkpoint_every_minutes", "keep_checkpoints", "replica_check_every", "bucket_mb", "preprocess", "max_steps_per_epoch", "record_samples", "stop_after_iterations", "skip_bad",
     ]
 
     /// Reads an experiment file and applies `overrides` ("key=value", "hyp.key=value").
@@ -162,6 +165,7 @@ public struct ExperimentConfig: Equatable, Sendable {
         case "max_steps_per_epoch": maxStepsPerEpoch = try int()
         case "record_samples": recordSamples = try bool()
         case "stop_after_iterations": stopAfterIterations = try int()
+        case "skip_bad": skipBad = try bool()
         default:
             throw ConfigurationError(file: source, message: "unknown setting '\(key)' (known: \(Self.keys.sorted().joined(separator: ", ")))")
         }
@@ -202,7 +206,7 @@ public struct ExperimentConfig: Equatable, Sendable {
             "train_split: \(trainSplit)", "val_split: \(valSplit)", "val_every: \(valEvery)", "log_every: \(logEvery)",
             "checkpoint_every_steps: \(checkpointEverySteps)", "checkpoint_every_minutes: \(checkpointEveryMinutes)",
             "keep_checkpoints: \(keepCheckpoints)", "replica_check_every: \(replicaCheckEvery)", "bucket_mb: \(bucketMB)",
-            "preprocess: \(preprocess)", "max_steps_per_epoch: \(maxStepsPerEpoch)", "record_samples: \(recordSamples)", "stop_after_iterations: \(stopAfterIterations)", "world_size: \(worldSize)", "hyp:",
+            "preprocess: \(preprocess)", "max_steps_per_epoch: \(maxStepsPerEpoch)", "record_samples: \(recordSamples)", "stop_after_iterations: \(stopAfterIterations)", "skip_bad: \(skipBad)", "world_size: \(worldSize)", "hyp:",
         ]
         let mirror = Mirror(reflecting: hyp)
         for child in mirror.children { if let label = child.label { lines.append("  \(label): \(child.value)") } }

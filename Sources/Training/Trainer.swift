@@ -40,6 +40,8 @@ public final class Trainer<Task: TrainingTask> {
     private var pendingGradients: [Float]
     private var lastCheckpointTime = monotonicSeconds()
     private let sampleLog: SampleLog?
+    /// Samples this rank left out in the current epoch (skip_bad).
+    private var skippedThisEpoch: [BadSample] = []
     private let startTime = monotonicSeconds()
 
     /// `runDirectory` is written by rank 0 only; `output` prints a line (rank 0's terminal or log).
@@ -100,7 +102,8 @@ public final class Trainer<Task: TrainingTask> {
     private func trainEpochs() throws -> Bool {
         while progress.position.epoch < config.epochs {
             let stream = try SampleStream(dataset: dataset, split: config.trainSplit, seed: UInt64(config.seed), window: config.window,
-                                          layout: layout, start: progress.position, prefetch: 2, transform: task.trainingTransform())
+                                          layout: layout, start: progress.position, prefetch: 2, skipBad: config.skipBad,
+                                          transform: task.trainingTransform())
             defer { stream.stop() }
             let steps = config.maxStepsPerEpoch > 0 ? min(stream.stepsPerEpoch, config.maxStepsPerEpoch) : stream.stepsPerEpoch
             let schedule = OptimizerSchedule(hyperparameters: config.hyp, schedule: config.learningRateSchedule, epochs: config.epochs,
@@ -109,6 +112,11 @@ public final class Trainer<Task: TrainingTask> {
             while progress.position.step < steps {
                 let waitBefore = stream.waitSeconds
                 let batch = try stream.next()
+                skippedThisEpoch += batch.skipped
+                guard !batch.examples.isEmpty else {
+                    throw StreamError.invalidLayout("every sample of step \(batch.step) of epoch \(batch.epoch + 1) on \(communicator.location) was bad: "
+                                                    + (batch.skipped.first?.message ?? ""))
+                }
                 try trainStep(batch, schedule: schedule, dataWait: stream.waitSeconds - waitBefore, stepsInEpoch: steps)
                 if config.stopAfterIterations > 0 && progress.iteration >= config.stopAfterIterations && progress.position.step < steps {
                     try saveCheckpoint(isBest: false)
@@ -197,6 +205,7 @@ public final class Trainer<Task: TrainingTask> {
     private func finishEpoch(steps: Int, schedule: OptimizerSchedule) throws {
         let epoch = progress.position.epoch
         progressBar?.finish()
+        try reportSkipped(epoch: epoch)
         let lr = schedule.settings(iteration: progress.iteration, epoch: epoch).learningRates
         var row = EpochResult(epoch: epoch, trainLosses: progress.epochLossSums.map { $0 / Double(max(progress.epochBatches, 1)) }, metrics: [],
                               validationLosses: [], learningRates: [lr[.batchNormWeight] ?? 0, lr[.weight] ?? 0, lr[.bias] ?? 0], seconds: progress.epochSeconds)
@@ -228,23 +237,35 @@ public final class Trainer<Task: TrainingTask> {
         }
     }
 
+    /// With skip_bad: every rank's left-out samples of the epoch, counted and listed by rank 0.
+    private func reportSkipped(epoch: Int) throws {
+        guard config.skipBad else { return }
+        var lines = skippedThisEpoch.map(\.message)
+        skippedThisEpoch.removeAll()
+        if communicator.size > 1 {
+            let encoded = Array((try JSONEncoder().encode(lines)))
+            var length = UInt64(encoded.count)
+            var lengths = [UInt64](repeating: 0, count: communicator.size)
+            let gathered = try communicator.allgather(withUnsafeBytes(of: &length) { Array($0) })
+            for (rank, bytes) in gathered.enumerated() { lengths[rank] = bytes.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) } }
+            let longest = Int(lengths.max() ?? 0)
+            let all = try communicator.allgather(encoded + [UInt8](repeating: 0x20, count: longest - encoded.count))
+            lines = try all.enumerated().flatMap { rank, bytes in
+                try JSONDecoder().decode([String].self, from: Data(bytes.prefix(Int(lengths[rank])))).map { "rank \(rank): \($0)" }
+            }
+        }
+        guard !lines.isEmpty else { return }
+        output("skip_bad: \(lines.count) sample(s) or shard(s) left out in epoch \(epoch + 1):")
+        for line in lines.prefix(20) { output("  \(line)") }
+        if lines.count > 20 { output("  ... and \(lines.count - 20) more") }
+        try run?.appendEvent("skipped_samples", ["epoch": epoch, "count": lines.count, "first": Array(lines.prefix(20))])
+    }
+
     /// Validates the EMA weights (or the model's when EMA is off) on the whole validation split (rank 0).
     private func validate() throws -> ValidationOutcome {
         let state = task.state
         let parameters = ema?.parameters ?? Array(state.parameterBuffer), buffers = ema?.buffers ?? Array(state.bufferBuffer)
-        let validationLayout = try StreamLayout(globalBatch: config.batch, worldSize: 1, rank: 0)
-        let stream = try SampleStream(dataset: dataset, split: config.valSplit, seed: 0, window: 1, layout: validationLayout,
-                                      start: StreamPosition(epoch: 0, step: 0), prefetch: 2, transform: task.validationTransform())
-        defer { stream.stop() }
-        var remaining = stream.samplesPerEpoch, stepsLeft = stream.stepsPerEpoch
-        return try task.validate(batches: {
-            guard stepsLeft > 0 else { return nil }
-            stepsLeft -= 1
-            let batch = try stream.next()
-            let take = min(remaining, batch.examples.count)  // the last batch pads with repeats: drop them
-            remaining -= take
-            return Array(batch.examples.prefix(take))
-        }, parameters: parameters, buffers: buffers)
+        return try Validation.run(task, dataset: dataset, split: config.valSplit, batch: config.batch, parameters: parameters, buffers: buffers)
     }
 
     // MARK: - Checkpoints

@@ -30,6 +30,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Override the dataset directory.") var data: String?
     @Option(help: "Override the model (file or name under configs/models).") var model: String?
     @Option(help: "Override the seed.") var seed: Int?
+    @Flag(name: .customLong("skip-bad"), help: "Leave out samples that fail to decode (and unreadable shards); count and report them at each epoch end.")
+    var skipBad = false
     @Option(help: "OpenBLAS threads per rank.") var threads = 1
     @Option(help: "Progress display: bar (redrawn line), log (periodic lines) or auto (bar on a terminal, log under mpirun or a pipe).")
     var progress: ProgressStyle = .auto
@@ -66,6 +68,7 @@ struct TrainCommand: ParsableCommand {
         if let data { settings.append("data=\(data)") }
         if let model { settings.append("model=\(model)") }
         if let seed { settings.append("seed=\(seed)") }
+        if skipBad { settings.append("skip_bad=true") }
         let experiment = try ExperimentConfig(contentsOf: file, overrides: settings, repositoryRoot: repositoryRoot())
         let directory = resume ?? runDirectory ?? "runs/\(experiment.name)"
         let mode: ResumeMode = resume != nil ? .required : (resumeIfExists ? .ifExists : .fresh)

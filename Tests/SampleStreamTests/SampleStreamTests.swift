@@ -142,4 +142,45 @@ final class SampleStreamTests: XCTestCase {
         defer { s.stop() }
         XCTAssertThrowsError(try s.next()) { error in XCTAssertTrue("\(error)".contains("train-000001.tar.zst"), "\(error)") }
     }
+
+    /// --skip-bad: a sample whose transform fails is left out and reported with its shard and key; the rest of the
+    /// batch is kept.
+    func testSkipBadLeavesOutFailingSamples() throws {
+        let s = try SampleStream<String>(dataset: dataset, split: "train", seed: 3, window: 21, layout: StreamLayout(globalBatch: 21, worldSize: 1, rank: 0),
+                                         start: StreamPosition(epoch: 0, step: 0), skipBad: true) { context in
+            struct Unreadable: Error, CustomStringConvertible { var description: String { "image does not decode" } }
+            if ["s003", "s017"].contains(context.sample.key) { throw Unreadable() }
+            return context.sample.key
+        }
+        defer { s.stop() }
+        let batch = try s.next()
+        XCTAssertEqual(batch.examples.count, 19)
+        XCTAssertEqual(Set(batch.keys), Set((0..<21).map { String(format: "s%03d", $0) }).subtracting(["s003", "s017"]))
+        XCTAssertEqual(Set(batch.skipped.compactMap(\.key)), ["s003", "s017"])
+        for bad in batch.skipped {
+            XCTAssertTrue(bad.message.contains(".tar.zst: sample '\(bad.key!)': image does not decode"), bad.message)
+        }
+    }
+
+    /// --skip-bad: a truncated shard is reported once (naming the file) and its unread samples are left out; the
+    /// other shards' samples all arrive.
+    func testSkipBadLeavesOutTheRestOfATruncatedShard() throws {
+        let shard = directory.appendingPathComponent("train-000001.tar.zst")
+        let data = try Data(contentsOf: shard)
+        try data.prefix(data.count / 3).write(to: shard)
+        let s = try SampleStream<String>(dataset: dataset, split: "train", seed: 3, window: 21, layout: StreamLayout(globalBatch: 21, worldSize: 1, rank: 0),
+                                         start: StreamPosition(epoch: 0, step: 0), skipBad: true) { $0.sample.key }
+        defer { s.stop() }
+        let batch = try s.next()
+        let damaged = Set((6..<12).map { String(format: "s%03d", $0) })
+        XCTAssertEqual(batch.skipped.count, 1)
+        XCTAssertNil(batch.skipped.first?.key)
+        XCTAssertTrue(batch.skipped.first!.message.contains("train-000001.tar.zst"), batch.skipped.first!.message)
+        XCTAssertTrue(Set(batch.keys).isSuperset(of: Set((0..<21).map { String(format: "s%03d", $0) }).subtracting(damaged)))
+        XCTAssertLessThan(batch.keys.count, 21)
+        // Without --skip-bad the same shard stops the stream.
+        let strict = try stream(world: 1, rank: 0, window: 21)
+        defer { strict.stop() }
+        XCTAssertThrowsError(try strict.next())
+    }
 }

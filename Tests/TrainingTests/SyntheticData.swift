@@ -6,7 +6,8 @@ import Shards
 enum SyntheticData {
     /// A detection set: `count` RGB images of `size` px on a grey background, each with one or two solid squares
     /// (red = class 0, blue = class 1) and their boxes; PNG images, COCO-style pixel boxes.
-    static func detection(at directory: String, train: Int, val: Int, size: Int = 64, seed: UInt64 = 1) throws {
+    /// `brokenTrainSample`: that train sample's image is not a decodable PNG.
+    static func detection(at directory: String, train: Int, val: Int, size: Int = 64, seed: UInt64 = 1, brokenTrainSample: Int? = nil) throws {
         var random = SplitMix(seed: seed)
         var splits: [String: [ShardInfo]] = [:]
         for (split, count) in [("train", train), ("val", val)] {
@@ -23,7 +24,8 @@ enum SyntheticData {
                 }
                 let image = Image(width: size, height: size, format: .rgb, pixels: pixels)
                 let label = try JSONSerialization.data(withJSONObject: ["width": size, "height": size, "boxes": boxes])
-                try writer.append(key: String(format: "%@%04d", split, index), members: [(extension: "png", data: try image.pngData()), (extension: "json", data: Array(label))])
+                let png = split == "train" && index == brokenTrainSample ? Array("not a png".utf8) : try image.pngData()
+                try writer.append(key: String(format: "%@%04d", split, index), members: [(extension: "png", data: png), (extension: "json", data: Array(label))])
             }
             splits[split] = try writer.finish()
         }

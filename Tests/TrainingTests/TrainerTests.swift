@@ -134,4 +134,25 @@ final class TrainerTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("no checkpoint to resume from"), "\(error)")
         }
     }
+
+    /// A sample that does not decode stops training with its shard and key, or with skip_bad is left out, counted and
+    /// reported at the epoch end (with the samples that drew it as a mosaic partner).
+    func testBadSampleStopsOrIsSkipped() throws {
+        let data = directory.appendingPathComponent("data").path
+        try SyntheticData.detection(at: data, train: 8, val: 4, brokenTrainSample: 5)
+        let (config, model) = try detectionConfig(epochs: 1)
+        XCTAssertThrowsError(try train(config, model: model, run: directory.appendingPathComponent("strict").path)) { error in
+            let message = "\(error)"
+            XCTAssertTrue(message.contains(".tar.zst: sample 'train") && message.contains("'train0005'") && message.contains("not a JPEG, PNG, PPM or PGM file"), message)
+        }
+        let (skipping, _) = try detectionConfig(epochs: 1, extra: ["skip_bad=true"])
+        let run = directory.appendingPathComponent("skipping").path
+        var lines: [String] = []
+        _ = try TrainingRun.train(config: skipping, modelFile: model, communicator: LocalCommunicator(), runDirectory: run, resume: .fresh,
+                                  interactive: false) { lines.append($0) }
+        XCTAssertTrue(lines.contains { $0.hasPrefix("skip_bad: ") && $0.hasSuffix(" sample(s) or shard(s) left out in epoch 1:") }, "\(lines)")
+        XCTAssertTrue(lines.contains { $0.contains("train-000001.tar.zst: sample 'train0005': .png member: not a JPEG, PNG, PPM or PGM file") }, "\(lines)")
+        let events = try String(contentsOfFile: "\(run)/events.jsonl", encoding: .utf8)
+        XCTAssertTrue(events.contains("\"event\":\"skipped_samples\""))
+    }
 }

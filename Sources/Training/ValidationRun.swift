@@ -1,0 +1,49 @@
+import Models
+import Shards
+
+/// `spd val`'s work: the model and task of a model file built for a dataset as `spd train` builds them, the weights
+/// read from a safetensors file (strictly: every tensor must fit), and one validation pass over a split.
+public enum ValidationRun {
+    /// Evaluates `weightsFile` on `split` of `config.data`, with `config`'s image size, batch, classes (default: the
+    /// dataset's), hyperparameters (for the validation losses) and classification preprocessing. Detection uses NMS
+    /// IoU `nmsIoU`; classification reports the confusion matrix with the dataset's class names.
+    public static func evaluate(config: ExperimentConfig, modelFile: String, weightsFile: String, split: String, nmsIoU: Float) throws -> ValidationResult {
+        let dataset = try Dataset(directory: config.resolve(config.data))
+        let images = try dataset.shards(split: split).reduce(0) { $0 + $1.samples }
+        let classes = config.classes ?? dataset.manifest.classes.count
+        guard classes >= 1 else { throw ConfigurationError(file: "\(dataset.directory)/dataset.json", message: "the dataset lists no classes") }
+        switch try AnyModelDefinition(contentsOf: modelFile) {
+        case let .detection(definition):
+            guard dataset.manifest.task == .detect else {
+                throw ConfigurationError(file: modelFile, message: "is a detection model but \(dataset.directory) is a \(dataset.manifest.task) dataset")
+            }
+            let task = try DetectionTask(model: DetectionModel(definition: definition, classes: classes), hyperparameters: config.hyp, imageSize: config.imgsz)
+            task.nmsIoU = nmsIoU
+            return try evaluate(task, weightsFile: weightsFile, dataset: dataset, split: split, batch: config.batch, images: images)
+        case let .classification(definition):
+            guard dataset.manifest.task == .classify else {
+                throw ConfigurationError(file: modelFile, message: "is a classification model but \(dataset.directory) is a \(dataset.manifest.task) dataset")
+            }
+            let task = ClassificationTask(model: try ClassificationModel(definition: definition, classes: classes),
+                                          augmentation: try TrainingRun.classificationAugmentation(config, dataset: dataset),
+                                          labelSmoothing: config.hyp.label_smoothing)
+            let names = dataset.manifest.classes
+            task.classNames = names.count == classes ? names : (0..<classes).map(String.init)
+            return try evaluate(task, weightsFile: weightsFile, dataset: dataset, split: split, batch: config.batch, images: images)
+        }
+    }
+
+    /// The side of the dataset's images when they all have one square size (the natural `imgsz` for it), else nil.
+    public static func squareImageSide(ofDataset directory: String) throws -> Int? {
+        let manifest = try DatasetManifest.read(from: "\(directory)/\(DatasetManifest.fileName)")
+        guard case let .fixed(width, height) = manifest.imageSize, width == height else { return nil }
+        return width
+    }
+
+    private static func evaluate<Task: TrainingTask>(_ task: Task, weightsFile: String, dataset: Dataset, split: String, batch: Int,
+                                                     images: Int) throws -> ValidationResult {
+        let weights = try task.state.readArenas(from: weightsFile)
+        let outcome = try Validation.run(task, dataset: dataset, split: split, batch: batch, parameters: weights.parameters, buffers: weights.buffers)
+        return ValidationResult(outcome: outcome, lossNames: task.lossNames, metricNames: task.metricNames, images: images)
+    }
+}
