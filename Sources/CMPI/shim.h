@@ -28,4 +28,8 @@ static inline MPI_Win spd_mpi_win_null(void) { return MPI_WIN_NULL; }
 static inline MPI_Comm spd_mpi_comm_null(void) { return MPI_COMM_NULL; }
 static inline int spd_mpi_comm_type_shared(void) { return MPI_COMM_TYPE_SHARED; }
 static inline int spd_mpi_thread_multiple(void) { return MPI_THREAD_MULTIPLE; }
+/* Release/acquire counters in shared memory, for the node barrier of the shared-memory reduction. */
+#include <stdint.h>
+static inline void spd_atomic_store_release(uint64_t *p, uint64_t v) { __atomic_store_n(p, v, __ATOMIC_RELEASE); }
+static inline uint64_t spd_atomic_load_acquire(const uint64_t *p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
 #endif

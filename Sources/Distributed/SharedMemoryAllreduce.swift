@@ -1,4 +1,5 @@
 import CMPI
+import Foundation
 
 /// Sums float buffers over every rank, hierarchically: on each node through a shared window (each local rank copies
 /// its chunk in, sums one slice of every rank's chunk in rank order, and copies the whole sum out), and between
@@ -9,6 +10,8 @@ final class SharedMemoryAllreduce {
     let node: SharedMemoryNode
     private unowned let communicator: MPICommunicator
     private var queue: [SharedMemoryReduction] = []
+    /// The number of the last node barrier this rank has reached.
+    private var barriers: UInt64 = 0
 
     init(node: SharedMemoryNode, communicator: MPICommunicator) {
         self.node = node
@@ -32,7 +35,7 @@ final class SharedMemoryAllreduce {
         }
     }
 
-    /// Waits for (blocking) or tests (non-blocking) one request; true once it is complete.
+    /// Waits for (blocking) or tests (non-blocking) one MPI request; true once it is complete.
     func complete(_ request: inout MPI_Request?, blocking: Bool, _ operation: String) throws -> Bool {
         if blocking {
             try communicator.blocking(operation) {
@@ -45,9 +48,26 @@ final class SharedMemoryAllreduce {
         return flag != 0
     }
 
-    /// Starts the node barrier that separates the phases of a chunk.
-    func startNodeBarrier(_ request: inout MPI_Request?) throws {
-        try communicator.check(MPI_Ibarrier(node.local, &request), "MPI_Ibarrier(node)")
+    /// Arrives at the next node barrier (shared-memory counters; a few hundred nanoseconds where MPI_Ibarrier takes
+    /// tens of microseconds) and returns its number.
+    func arriveAtNodeBarrier() -> UInt64 {
+        barriers += 1
+        node.arrive(at: barriers)
+        return barriers
+    }
+
+    /// Whether every rank of the node has reached barrier `number`; when blocking, waits for it (yielding the core
+    /// now and then, for oversubscribed nodes).
+    func nodeBarrier(_ number: UInt64, blocking: Bool, _ operation: String) -> Bool {
+        if node.allArrived(at: number) || !blocking { return node.allArrived(at: number) }
+        communicator.blocking(operation) {
+            var spins = 0
+            while !node.allArrived(at: number) {
+                spins += 1
+                if spins % 64 == 0 { sched_yield() }
+            }
+        }
+        return true
     }
 
     /// Starts the allreduce of this rank's slice of the result slot between nodes.
@@ -63,11 +83,11 @@ final class SharedMemoryReduction: PendingReduction {
         /// Copy this rank's chunk into its slot, then the node barrier.
         case copyIn
         /// Every rank's chunk is in once this barrier completes; then sum this rank's slice.
-        case arriving
+        case arriving(UInt64)
         /// This rank's summed slice is being reduced between nodes.
         case crossing
         /// Every slice is summed once this barrier completes; then copy the result out.
-        case leaving
+        case leaving(UInt64)
         case done
     }
 
@@ -101,25 +121,22 @@ final class SharedMemoryReduction: PendingReduction {
         switch phase {
         case .copyIn:
             node.slot(node.localRank).update(from: buffer.baseAddress! + offset, count: chunk.count)
-            try engine.startNodeBarrier(&request)
-            phase = .arriving
-        case .arriving:
-            guard try engine.complete(&request, blocking: blocking, "shared-memory allreduce: waiting for the node's ranks to copy in") else { return false }
+            phase = .arriving(engine.arriveAtNodeBarrier())
+        case .arriving(let barrier):
+            guard engine.nodeBarrier(barrier, blocking: blocking, "shared-memory allreduce: waiting for the node's ranks to copy in") else { return false }
             let slots = (0..<node.localSize).map { UnsafePointer(node.slot($0)) }
             SharedMemorySum.sum(slots, into: node.result, range: slice)
             if node.crossSize > 1 {
                 try engine.startCrossAllreduce(slice, &request)
                 phase = .crossing
             } else {
-                try engine.startNodeBarrier(&request)
-                phase = .leaving
+                phase = .leaving(engine.arriveAtNodeBarrier())
             }
         case .crossing:
             guard try engine.complete(&request, blocking: blocking, "allreduce between nodes") else { return false }
-            try engine.startNodeBarrier(&request)
-            phase = .leaving
-        case .leaving:
-            guard try engine.complete(&request, blocking: blocking, "shared-memory allreduce: waiting for the node's ranks to sum") else { return false }
+            phase = .leaving(engine.arriveAtNodeBarrier())
+        case .leaving(let barrier):
+            guard engine.nodeBarrier(barrier, blocking: blocking, "shared-memory allreduce: waiting for the node's ranks to sum") else { return false }
             (buffer.baseAddress! + offset).update(from: node.result, count: chunk.count)
             offset = chunk.upperBound
             phase = offset < buffer.count ? .copyIn : .done

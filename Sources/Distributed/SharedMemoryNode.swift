@@ -1,9 +1,9 @@
 import CMPI
 
 /// The ranks of one node and their shared window: a node-local communicator (MPI_Comm_split_type SHARED), a
-/// communicator joining the ranks with the same local rank on every node, and an MPI_Win_allocate_shared window of
-/// `localSize + 1` slots of `chunkElements` floats (one input slot per local rank, then the result slot). They live
-/// as long as the process; MPI_Finalize releases them.
+/// communicator joining the ranks with the same local rank on every node, and an MPI_Win_allocate_shared window:
+/// one 64-byte barrier counter per local rank, then `localSize + 1` slots of `chunkElements` floats (one input slot
+/// per local rank, then the result slot). They live as long as the process; MPI_Finalize releases them.
 final class SharedMemoryNode {
     let localRank: Int
     let localSize: Int
@@ -12,7 +12,10 @@ final class SharedMemoryNode {
     let chunkElements: Int
     let local: MPI_Comm?
     let cross: MPI_Comm?
+    private let counters: UnsafeMutablePointer<UInt64>
     private let base: UnsafeMutablePointer<Float>
+    /// UInt64s per counter: one cache line each, so ranks never write the same line.
+    private static let counterStride = 8
 
     /// Collective over `world`; nil when sharing memory brings nothing (one rank per node) or the nodes hold
     /// different numbers of ranks (then the slices would not line up between nodes).
@@ -45,7 +48,8 @@ final class SharedMemoryNode {
         try communicator.check(MPI_Comm_size(cross, &crossSize), "MPI_Comm_size(across nodes)")
         self.crossSize = Int(crossSize)
         // Local rank 0 allocates the whole window; the others map it.
-        let bytes = localRank == 0 ? (localSize + 1) * chunkElements * MemoryLayout<Float>.stride : 0
+        let total = localSize * Self.counterStride * MemoryLayout<UInt64>.stride + (localSize + 1) * chunkElements * MemoryLayout<Float>.stride
+        let bytes = localRank == 0 ? total : 0
         var mine: UnsafeMutableRawPointer?
         var window: MPI_Win? = spd_mpi_win_null()
         try withUnsafeMutablePointer(to: &mine) { pointer in
@@ -57,13 +61,29 @@ final class SharedMemoryNode {
         try withUnsafeMutablePointer(to: &shared) { pointer in
             try communicator.check(MPI_Win_shared_query(window, 0, &size, &unit, pointer), "MPI_Win_shared_query")
         }
-        guard let shared, Int(size) == (localSize + 1) * chunkElements * MemoryLayout<Float>.stride else {
+        guard let shared, Int(size) == total else {
             throw CommunicationError(rank: communicator.rank, operation: "MPI_Win_shared_query", message: "the shared window has \(size) bytes")
         }
-        base = shared.bindMemory(to: Float.self, capacity: (localSize + 1) * chunkElements)
-        // Touch this rank's pages now, so no reduction pays for page faults.
+        counters = shared.bindMemory(to: UInt64.self, capacity: localSize * Self.counterStride)
+        base = (shared + localSize * Self.counterStride * MemoryLayout<UInt64>.stride).bindMemory(to: Float.self, capacity: (localSize + 1) * chunkElements)
+        // Touch this rank's pages now, so no reduction pays for page faults; the counters start at 0 (barrier 0).
         (base + localRank * chunkElements).initialize(repeating: 0, count: chunkElements)
-        if localRank == 0 { (base + localSize * chunkElements).initialize(repeating: 0, count: chunkElements) }
+        if localRank == 0 {
+            (base + localSize * chunkElements).initialize(repeating: 0, count: chunkElements)
+            counters.initialize(repeating: 0, count: localSize * Self.counterStride)
+        }
+        try communicator.check(MPI_Barrier(local), "MPI_Barrier(node, after the window)")
+    }
+
+    /// This rank has reached node barrier `number` (numbers rise by one per barrier): its writes before it are
+    /// visible to every rank that sees it arrive.
+    func arrive(at number: UInt64) {
+        spd_atomic_store_release(counters + localRank * Self.counterStride, number)
+    }
+
+    /// Whether every local rank has reached barrier `number`; their writes before it are visible after true.
+    func allArrived(at number: UInt64) -> Bool {
+        (0..<localSize).allSatisfy { spd_atomic_load_acquire(counters + $0 * Self.counterStride) >= number }
     }
 
     /// Local rank `k`'s input slot.
