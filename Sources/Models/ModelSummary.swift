@@ -35,5 +35,5 @@ public struct ModelSummary {
     }
 }
 
-private func pad(_ text: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - text.count)) + text }
-private func padRight(_ text: String, _ width: Int) -> String { text + String(repeating: " ", count: max(1, width - text.count)) }
+func pad(_ text: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - text.count)) + text }
+func padRight(_ text: String, _ width: Int) -> String { text + String(repeating: " ", count: max(1, width - text.count)) }

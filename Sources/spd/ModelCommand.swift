@@ -10,7 +10,7 @@ struct ModelCommand: ParsableCommand {
     struct Summary: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print a model's layer table, parameter count and GFLOPs.")
 
-        @Argument(help: "A model file (YOLOv5 format) or a name under configs/models (e.g. yolov5-spd-n).")
+        @Argument(help: "A model file (YOLOv5 format or ResNet) or a name under configs/models (e.g. yolov5-spd-n, resnet18-spd).")
         var config: String
         @Option(help: "Number of classes (default: the file's nc).")
         var nc: Int?
@@ -19,10 +19,14 @@ struct ModelCommand: ParsableCommand {
 
         func run() throws {
             try reportingErrors {
-                let file = resolveModelFile(config)
-                let model = try DetectionModel(definition: ModelDefinition(contentsOf: file), classes: nc)
-                _ = try model.forward(Tensor(TensorShape(n: 1, h: imgsz, w: imgsz, c: 3)), training: false)
-                print(ModelSummary(model: model, imageSize: imgsz).rendered)
+                switch try AnyModelDefinition(contentsOf: resolveModelFile(config)) {
+                case let .detection(definition):
+                    let model = try DetectionModel(definition: definition, classes: nc)
+                    _ = try model.forward(Tensor(TensorShape(n: 1, h: imgsz, w: imgsz, c: 3)), training: false)
+                    print(ModelSummary(model: model, imageSize: imgsz).rendered)
+                case let .classification(definition):
+                    print(try ResNetSummary(model: ClassificationModel(definition: definition, classes: nc), imageSize: imgsz).rendered)
+                }
             }
         }
     }
