@@ -1,0 +1,72 @@
+import ArgumentParser
+import Foundation
+import Inference
+import Tensor
+import Training
+
+struct ValCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "val",
+        abstract: "Evaluate weights on a dataset split: COCO statistics for detectors, top-1/top-5 and a confusion matrix for classifiers.",
+        discussion: """
+        WEIGHTS is a safetensors state dict (then --cfg names the model), or a run directory: its config.yaml gives the \
+        model, image size, classes and batch unless given here, and its best (else last) checkpoint's EMA weights are \
+        evaluated. This is the trainer's own validation: detection runs NMS (conf 0.001, multi-label, 300 per image) with \
+        IoU --iou (0.65, as YOLOv5's final val; the per-epoch validation uses 0.6) and computes the 12 COCO statistics on \
+        boxes mapped back to the original images.
+        """)
+
+    @Option(help: "Weights: a safetensors state dict, or a run directory.") var weights: String
+    @Option(help: "Dataset directory (dataset.json and shards).") var data: String
+    @Option(help: "Model file or name under configs/models (default: the run's model).") var cfg: String?
+    @Option(help: "Dataset split.") var split = "val"
+    @Option(help: "Square input size (default: the run's, else the dataset's image side, else 640).") var imgsz: Int?
+    @Option(help: "Images per batch (default: the run's batch, else 32).") var batch: Int?
+    @Option(help: "NMS IoU threshold (detection).") var iou: Float = 0.65
+    @Option(help: "Also write the metrics, losses and report as JSON to this file.") var json: String?
+    @Option(help: "OpenBLAS threads.") var threads = 1
+
+    func run() throws {
+        BLAS.setThreads(threads)
+        try reportingErrors {
+            let (config, modelFile) = try configuration()
+            let weightsFile = try WeightsLocation.resolve(weights)
+            let result = try ValidationRun.evaluate(config: config, modelFile: modelFile, weightsFile: weightsFile, split: split, nmsIoU: iou)
+            print("spd val: \(weightsFile) (\(modelFile), imgsz \(config.imgsz)) on \(data) split \(split): \(result.images) images")
+            for line in result.outcome.report { print(line) }
+            print(result.summaryLine)
+            if let json { try writeJSON(result, weightsFile: weightsFile, modelFile: modelFile, imageSize: config.imgsz, to: json) }
+        }
+    }
+
+    /// The settings to validate with: a run directory's config.yaml, or defaults; then this command's options.
+    private func configuration() throws -> (ExperimentConfig, String) {
+        var isDirectory: ObjCBool = false
+        let isRun = FileManager.default.fileExists(atPath: weights, isDirectory: &isDirectory) && isDirectory.boolValue
+        var config = isRun ? try ExperimentConfig(contentsOf: "\(weights)/config.yaml", repositoryRoot: repositoryRoot()) : ExperimentConfig()
+        guard let model = cfg ?? (isRun ? config.model : nil) else {
+            throw ConfigurationError(file: weights, message: "a weights file needs --cfg MODEL (a run directory names its model in config.yaml)")
+        }
+        config.data = data
+        if let batch { config.batch = batch } else if !isRun { config.batch = 32 }
+        if let imgsz {
+            config.imgsz = imgsz
+        } else if !isRun {
+            config.imgsz = try ValidationRun.squareImageSide(ofDataset: data) ?? config.imgsz
+        }
+        return (config, resolveModelFile(model))
+    }
+
+    private func writeJSON(_ result: ValidationResult, weightsFile: String, modelFile: String, imageSize: Int, to path: String) throws {
+        let object: [String: Any] = [
+            "weights": weightsFile, "model": modelFile, "data": data, "split": split, "images": result.images, "imgsz": imageSize, "nms_iou": iou,
+            "metrics": Dictionary(uniqueKeysWithValues: zip(result.metricNames, result.outcome.metrics)),
+            "losses": Dictionary(uniqueKeysWithValues: zip(result.lossNames, result.outcome.losses)),
+            "fitness": result.outcome.fitness, "report": result.outcome.report,
+        ]
+        let bytes = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+        do { try bytes.write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
+            throw ConfigurationError(file: path, message: "cannot write: \(error.localizedDescription)")
+        }
+    }
+}
