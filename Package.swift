@@ -82,7 +82,7 @@ let package = Package(
         .testTarget(name: "TensorFilesTests", dependencies: ["TensorFiles"]),
         .testTarget(name: "SampleStreamTests", dependencies: ["SampleStream", "Shards"]),
         .testTarget(name: "DistributedTests", dependencies: ["Distributed"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "Tensor", "DetectionLoss", "TensorFiles", "Distributed", "Imaging", "Shards"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "Tensor", "DetectionLoss", "TensorFiles", "Distributed", "Imaging", "Shards", "Datasets", "Augment"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Tensor", "TensorFiles"]),
         .testTarget(name: "ChecksumTests", dependencies: ["Checksum"]),
         .testTarget(name: "ShardsTests", dependencies: ["Shards", "Checksum"]),
