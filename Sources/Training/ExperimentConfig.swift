@@ -54,6 +54,9 @@ public struct ExperimentConfig: Equatable, Sendable {
     /// Checkpoint and stop cleanly once this many batches have been trained in total (0: run to the end); the run
     /// continues with --resume. For time-boxed jobs and tests.
     public var stopAfterIterations = 0
+    /// End the job when a peer is silent this long while a collective waits (0: off; SPD_WATCHDOG_SECONDS also
+    /// starts it).
+    public var watchdogSeconds = 0.0
     /// Leave out samples that fail to decode (and shards that fail to read), count them and report them at each
     /// epoch end, instead of stopping at the first with an error.
     public var skipBad = false
@@ -65,7 +68,7 @@ public struct ExperimentConfig: Equatable, Sendable {
     static let keys: Set<String> = [
         "name", "model", "data", "classes", "epochs", "batch", "nominal_batch", "imgsz", "world_size", "seed", "hyp_file", "hyp", "optimizer", "schedule", "milestones",
         "gamma", "ema", "sync_bn", "window", "train_split", "val_split", "val_every", "log_every", "checkpoint_every_steps",
-        "checkpoint_every_minutes", "keep_checkpoints", "replica_check_every", "bucket_mb", "preprocess", "max_steps_per_epoch", "record_samples", "stop_after_iterations", "skip_bad",
+        "checkpoint_every_minutes", "keep_checkpoints", "replica_check_every", "bucket_mb", "preprocess", "max_steps_per_epoch", "record_samples", "stop_after_iterations", "skip_bad", "watchdog_seconds",
     ]
 
     /// Reads an experiment file and applies `overrides` ("key=value", "hyp.key=value").
@@ -135,7 +138,7 @@ public struct ExperimentConfig: Equatable, Sendable {
         case "name": name = try string()
         case "model": model = try string()
         case "data": data = try string()
-        case "classes": classes = try int()
+        case "classes": classes = value is NSNull || (value as? String) == "null" ? nil : try int()
         case "epochs": epochs = try int()
         case "batch": batch = try int()
         case "nominal_batch": nominalBatch = try int()
@@ -166,6 +169,7 @@ public struct ExperimentConfig: Equatable, Sendable {
         case "record_samples": recordSamples = try bool()
         case "stop_after_iterations": stopAfterIterations = try int()
         case "skip_bad": skipBad = try bool()
+        case "watchdog_seconds": watchdogSeconds = try double()
         default:
             throw ConfigurationError(file: source, message: "unknown setting '\(key)' (known: \(Self.keys.sorted().joined(separator: ", ")))")
         }
@@ -177,6 +181,7 @@ public struct ExperimentConfig: Equatable, Sendable {
         if data.isEmpty { throw fail("'data' is required (a dataset directory made by `spd data make`)") }
         if epochs < 1 { throw fail("'epochs' must be at least 1, got \(epochs)") }
         if batch < 1 { throw fail("'batch' must be at least 1, got \(batch)") }
+        if watchdogSeconds < 0 { throw fail("'watchdog_seconds' must be 0 (off) or positive, got \(watchdogSeconds)") }
         if nominalBatch < 1 { throw fail("'nominal_batch' must be at least 1, got \(nominalBatch)") }
         if imgsz < 1 { throw fail("'imgsz' must be positive, got \(imgsz)") }
         if !["sgd", "adamw"].contains(optimizer) { throw fail("'optimizer' must be sgd or adamw, got \(optimizer)") }
@@ -206,7 +211,7 @@ public struct ExperimentConfig: Equatable, Sendable {
             "train_split: \(trainSplit)", "val_split: \(valSplit)", "val_every: \(valEvery)", "log_every: \(logEvery)",
             "checkpoint_every_steps: \(checkpointEverySteps)", "checkpoint_every_minutes: \(checkpointEveryMinutes)",
             "keep_checkpoints: \(keepCheckpoints)", "replica_check_every: \(replicaCheckEvery)", "bucket_mb: \(bucketMB)",
-            "preprocess: \(preprocess)", "max_steps_per_epoch: \(maxStepsPerEpoch)", "record_samples: \(recordSamples)", "stop_after_iterations: \(stopAfterIterations)", "skip_bad: \(skipBad)", "world_size: \(worldSize)", "hyp:",
+            "preprocess: \(preprocess)", "max_steps_per_epoch: \(maxStepsPerEpoch)", "record_samples: \(recordSamples)", "stop_after_iterations: \(stopAfterIterations)", "skip_bad: \(skipBad)", "watchdog_seconds: \(watchdogSeconds)", "world_size: \(worldSize)", "hyp:",
         ]
         let mirror = Mirror(reflecting: hyp)
         for child in mirror.children { if let label = child.label { lines.append("  \(label): \(child.value)") } }

@@ -70,6 +70,7 @@ struct TrainCommand: ParsableCommand {
         if let seed { settings.append("seed=\(seed)") }
         if skipBad { settings.append("skip_bad=true") }
         let experiment = try ExperimentConfig(contentsOf: file, overrides: settings, repositoryRoot: repositoryRoot())
+        if let mpi = communicator as? MPICommunicator, experiment.watchdogSeconds > 0 { try mpi.startWatchdog(seconds: experiment.watchdogSeconds) }
         let directory = resume ?? runDirectory ?? "runs/\(experiment.name)"
         let mode: ResumeMode = resume != nil ? .required : (resumeIfExists ? .ifExists : .fresh)
         // mpirun gives ranks a pseudo-terminal even when its own output is a file, so `auto` means log lines there.

@@ -156,3 +156,35 @@ final class TrainerTests: XCTestCase {
         XCTAssertTrue(events.contains("\"event\":\"skipped_samples\""))
     }
 }
+
+final class ExperimentConfigTests: XCTestCase {
+    /// A run's config.yaml (written by the trainer) reads back as an experiment file, `classes: null` included.
+    func testResolvedConfigurationReadsBack() throws {
+        var config = ExperimentConfig()
+        config.model = "yolov5-spd-n"
+        config.data = "/data/x"
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("config-\(UUID().uuidString).yaml").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try config.resolvedYAML(worldSize: 2).write(toFile: file, atomically: true, encoding: .utf8)
+        let again = try ExperimentConfig(contentsOf: file, repositoryRoot: TrainerTests.root.path)
+        XCTAssertNil(again.classes)
+        XCTAssertEqual(again.hyp, config.hyp)
+        XCTAssertEqual(again.batch, config.batch)
+    }
+
+    func testUnknownKeyAndBadValueNameTheFileAndField() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("bad-\(UUID().uuidString).yaml").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try "model: yolov5-spd-n\ndata: d\nepochz: 3\n".write(toFile: file, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try ExperimentConfig(contentsOf: file, repositoryRoot: TrainerTests.root.path)) { error in
+            XCTAssertTrue("\(error)".hasPrefix("\(file): unknown setting 'epochz'"), "\(error)")
+        }
+        try "model: yolov5-spd-n\ndata: d\nbatch: many\n".write(toFile: file, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try ExperimentConfig(contentsOf: file, repositoryRoot: TrainerTests.root.path)) { error in
+            XCTAssertEqual("\(error)", "\(file): 'batch' must be an integer, got many")
+        }
+        XCTAssertThrowsError(try ExperimentConfig(contentsOf: file + ".missing", repositoryRoot: TrainerTests.root.path)) { error in
+            XCTAssertEqual("\(error)", "\(file).missing: no such file")
+        }
+    }
+}
