@@ -125,11 +125,14 @@ enum AtomicFile {
     }
 }
 
-/// Creates `path` as a directory unless it already exists.
+/// Creates `path` as a directory, with any missing parents, unless it already exists.
 func makeDirectory(_ path: String) throws {
-    guard mkdir(path, 0o755) == 0 || errno == EEXIST else {
-        throw ShardError.system(file: path, operation: "mkdir", code: errno, sample: nil)
+    if mkdir(path, 0o755) == 0 || errno == EEXIST { return }
+    if errno == ENOENT, let slash = path.lastIndex(of: "/"), slash != path.startIndex {
+        try makeDirectory(String(path[..<slash]))
+        if mkdir(path, 0o755) == 0 || errno == EEXIST { return }
     }
+    throw ShardError.system(file: path, operation: "mkdir", code: errno, sample: nil)
 }
 
 /// Whether `path` exists, and its size if it is a regular file.

@@ -130,3 +130,17 @@ final class DatasetTests: XCTestCase {
             file: directory + "/dataset.json", field: "splits.val[0].sha256", reason: "'ABC' is not 64 lowercase hex digits"))
     }
 }
+
+final class NestedOutputDirectoryTests: XCTestCase {
+    /// `spd data make --out data/x` on a fresh checkout: the writer creates the missing parent directories.
+    func testWriterCreatesMissingParents() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("spd-nested-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let directory = root.appendingPathComponent("a/b/c").path
+        let writer = try ShardWriter(directory: directory, split: "train")
+        try writer.append(key: "k0", members: [(extension: "cls", data: Array("1".utf8))])
+        let shards = try writer.finish()
+        XCTAssertEqual(shards.map(\.samples), [1])
+        XCTAssertTrue(FileManager.default.fileExists(atPath: "\(directory)/train-000000.tar.zst"))
+    }
+}
