@@ -29,6 +29,10 @@ public struct AllreduceBenchmark {
         var table = TextTable(["size", "MPI ms", "MPI GB/s", "ours ms", "ours GB/s", "speed-up", "sums exact, ranks equal"])
         let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: (sizes.max() ?? 0) / 4)
         defer { buffer.deallocate() }
+        // Measure the shared-memory reduction at every size (training uses it from sharedMemoryMinimumBytes up).
+        let threshold = communicator.sharedMemoryMinimumBytes
+        communicator.sharedMemoryMinimumBytes = 0
+        defer { communicator.sharedMemoryMinimumBytes = threshold }
         for bytes in sizes {
             let slice = UnsafeMutableBufferPointer(rebasing: buffer[0..<(bytes / 4)])
             communicator.usesSharedMemory = false
@@ -39,6 +43,7 @@ public struct AllreduceBenchmark {
                        fixed(Double(bytes) / fast / 1e9, 2), fixed(mpi / fast, 2) + "x", "yes"])
         }
         print(table.rendered)
+        print("training sends float sums of \(Self.label(threshold)) and more through ours, smaller ones through MPI_Allreduce")
         let largest = UnsafeMutableBufferPointer(rebasing: buffer[0..<((sizes.max() ?? 0) / 4)])
         for shared in [false, true] {
             communicator.usesSharedMemory = shared
