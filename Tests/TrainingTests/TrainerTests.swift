@@ -17,30 +17,10 @@ final class TrainerTests: XCTestCase {
 
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: directory) }
 
-    static let tinyDetector = """
-    nc: 2
-    depth_multiple: 1.0
-    width_multiple: 1.0
-    anchors:
-      - [10,13, 16,30, 33,23]
-      - [30,61, 62,45, 59,119]
-    backbone:
-      [[-1, 1, Focus, [8, 3]],
-       [-1, 1, Conv, [16, 3, 1]],
-       [-1, 1, space_to_depth, [1]],
-       [-1, 1, C3, [16]],
-       [-1, 1, Conv, [32, 3, 1]],
-       [-1, 1, space_to_depth, [1]],
-       [-1, 1, SPPF, [32, 5]],
-      ]
-    head:
-      [[-1, 1, Conv, [16, 1, 1]],
-       [-1, 1, nn.Upsample, [None, 2, 'nearest']],
-       [[-1, 3], 1, Concat, [1]],
-       [-1, 1, C3, [16, False]],
-       [[10, 6], 1, Detect, [nc, anchors]],
-      ]
-    """
+    /// The shipped tiny SPD detector (configs/models/tiny-spd.yaml).
+    static var tinyDetector: String {
+        (try? String(contentsOfFile: root.appendingPathComponent("configs/models/tiny-spd.yaml").path, encoding: .utf8)) ?? ""
+    }
 
     private func detectionConfig(epochs: Int, extra: [String] = []) throws -> (ExperimentConfig, String) {
         let data = directory.appendingPathComponent("data").path
