@@ -36,8 +36,12 @@ public final class Trainer<Task: TrainingTask> {
     private var ema: ModelEMA?
     private var progress: TrainingProgress
     private let checkpoints: CheckpointStore?
-    /// Averaged gradients of the micro-batches since the last optimizer step (when accumulating).
-    private var pendingGradients: [Float]
+    /// Averaged gradients of the micro-batches since the last optimizer step (when accumulating): a buffer of the
+    /// arena's size allocated once, valid while `hasPendingGradients`.
+    private var pendingStorage: [Float] = []
+    private var hasPendingGradients = false
+    /// The pending gradients for a checkpoint (empty when there are none).
+    private var pendingGradients: [Float] { hasPendingGradients ? pendingStorage : [] }
     private var lastCheckpointTime = monotonicSeconds()
     private let sampleLog: SampleLog?
     /// Samples this rank left out in the current epoch (skip_bad).
@@ -71,7 +75,6 @@ public final class Trainer<Task: TrainingTask> {
         } else {
             statisticsReducer = nil
         }
-        pendingGradients = []
         sampleLog = config.recordSamples ? try SampleLog(path: "\(runDirectory)/samples/rank-\(communicator.rank).txt") : nil
         progress = .start(worldSize: communicator.size, globalBatch: config.batch, identity: identity, lossCount: task.lossNames.count)
         try restoreOrStart(resume)
@@ -147,9 +150,9 @@ public final class Trainer<Task: TrainingTask> {
         // Averaged gradients of earlier micro-batches wait in `pendingGradients` until the optimizer step.
         let optimizerStart = monotonicSeconds()
         let stepsNow = progress.iteration - progress.lastOptimizerIteration >= settings.accumulation
-        if !pendingGradients.isEmpty {
-            pendingGradients.withUnsafeMutableBufferPointer { pending in
-                let g = state.gradientBuffer
+        let g = state.gradientBuffer
+        if hasPendingGradients {
+            pendingStorage.withUnsafeMutableBufferPointer { pending in
                 for i in 0..<g.count { pending[i] += g[i] }
                 if stepsNow { g.baseAddress!.update(from: pending.baseAddress!, count: g.count) }
             }
@@ -159,9 +162,11 @@ public final class Trainer<Task: TrainingTask> {
             ema?.update(from: state)
             progress.lastOptimizerIteration = progress.iteration
             progress.optimizerSteps += 1
-            pendingGradients = []
-        } else if pendingGradients.isEmpty {
-            pendingGradients = Array(state.gradientBuffer)
+            hasPendingGradients = false
+        } else if !hasPendingGradients {
+            if pendingStorage.count != g.count { pendingStorage = [Float](repeating: 0, count: g.count) }
+            pendingStorage.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: g.baseAddress!, count: g.count) }
+            hasPendingGradients = true
         }
         let optimizerSeconds = monotonicSeconds() - optimizerStart
         try sampleLog?.append("\(epoch) \(batch.step) " + batch.keys.joined(separator: " "))
@@ -335,7 +340,10 @@ public final class Trainer<Task: TrainingTask> {
                 state.bufferBuffer.baseAddress!.update(from: loaded.model.buffers, count: state.bufferCount)
                 state.counters = loaded.model.counters
                 progress = loaded.progress
-                pendingGradients = loaded.optimizerBuffers["accumulated_gradients"] ?? []
+                if let accumulated = loaded.optimizerBuffers["accumulated_gradients"] {
+                    pendingStorage = accumulated
+                    hasPendingGradients = true
+                }
                 var buffers = loaded.optimizerBuffers
                 buffers["accumulated_gradients"] = nil
                 try optimizer.restore(buffers: buffers, counters: loaded.optimizerCounters)
@@ -377,11 +385,12 @@ public final class Trainer<Task: TrainingTask> {
             counters[key] = value
         }
         try optimizer.restore(buffers: buffers, counters: counters)
-        var hasPending: UInt8 = pendingGradients.isEmpty ? 0 : 1
+        var hasPending: UInt8 = hasPendingGradients ? 1 : 0
         try withUnsafeMutableBytes(of: &hasPending) { try communicator.broadcast($0, root: root) }
         if hasPending == 1 {
-            if pendingGradients.isEmpty { pendingGradients = [Float](repeating: 0, count: task.state.parameterCount) }
-            try pendingGradients.withUnsafeMutableBytes { try communicator.broadcast($0, root: root) }
+            if pendingStorage.count != task.state.parameterCount { pendingStorage = [Float](repeating: 0, count: task.state.parameterCount) }
+            try pendingStorage.withUnsafeMutableBytes { try communicator.broadcast($0, root: root) }
+            hasPendingGradients = true
         }
     }
 
