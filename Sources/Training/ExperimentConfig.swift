@@ -46,6 +46,8 @@ public struct ExperimentConfig: Equatable, Sendable {
     public var bucketMB = 25.0
     /// Classification input preprocessing: none, pad (zero-pad to imgsz) or area (area-downsample to imgsz).
     public var preprocess = "none"
+    /// Classification augmentation: zero padding of the random crop (the ResNet recipes' 4; 0 turns cropping off).
+    public var cropPadding = 4
     /// Stop an epoch after this many steps (0: the whole epoch); for smoke tests and benchmarks.
     public var maxStepsPerEpoch = 0
     /// Every rank appends the keys of each batch it trains on to samples/rank-N.txt ("epoch step key...") in the
@@ -68,7 +70,7 @@ public struct ExperimentConfig: Equatable, Sendable {
     static let keys: Set<String> = [
         "name", "model", "data", "classes", "epochs", "batch", "nominal_batch", "imgsz", "world_size", "seed", "hyp_file", "hyp", "optimizer", "schedule", "milestones",
         "gamma", "ema", "sync_bn", "window", "train_split", "val_split", "val_every", "log_every", "checkpoint_every_steps",
-        "checkpoint_every_minutes", "keep_checkpoints", "replica_check_every", "bucket_mb", "preprocess", "max_steps_per_epoch", "record_samples", "stop_after_iterations", "skip_bad", "watchdog_seconds",
+        "checkpoint_every_minutes", "keep_checkpoints", "replica_check_every", "bucket_mb", "preprocess", "crop_padding", "max_steps_per_epoch", "record_samples", "stop_after_iterations", "skip_bad", "watchdog_seconds",
     ]
 
     /// Reads an experiment file and applies `overrides` ("key=value", "hyp.key=value").
@@ -165,6 +167,7 @@ public struct ExperimentConfig: Equatable, Sendable {
         case "replica_check_every": replicaCheckEvery = try int()
         case "bucket_mb": bucketMB = try double()
         case "preprocess": preprocess = try string().lowercased()
+        case "crop_padding": cropPadding = try int()
         case "max_steps_per_epoch": maxStepsPerEpoch = try int()
         case "record_samples": recordSamples = try bool()
         case "stop_after_iterations": stopAfterIterations = try int()
@@ -187,6 +190,7 @@ public struct ExperimentConfig: Equatable, Sendable {
         if !["sgd", "adamw"].contains(optimizer) { throw fail("'optimizer' must be sgd or adamw, got \(optimizer)") }
         if !["cosine", "linear", "step"].contains(schedule) { throw fail("'schedule' must be cosine, linear or step, got \(schedule)") }
         if schedule == "step" && milestones.isEmpty { throw fail("'schedule: step' needs 'milestones' (epochs)") }
+        if cropPadding < 0 { throw fail("'crop_padding' must be 0 or more, got \(cropPadding)") }
         if !["none", "pad", "area"].contains(preprocess) { throw fail("'preprocess' must be none, pad or area, got \(preprocess)") }
         if window < 1 || valEvery < 1 || logEvery < 1 || keepCheckpoints < 1 || replicaCheckEvery < 1 || bucketMB <= 0 {
             throw fail("window, val_every, log_every, keep_checkpoints, replica_check_every and bucket_mb must be positive")
@@ -211,7 +215,7 @@ public struct ExperimentConfig: Equatable, Sendable {
             "train_split: \(trainSplit)", "val_split: \(valSplit)", "val_every: \(valEvery)", "log_every: \(logEvery)",
             "checkpoint_every_steps: \(checkpointEverySteps)", "checkpoint_every_minutes: \(checkpointEveryMinutes)",
             "keep_checkpoints: \(keepCheckpoints)", "replica_check_every: \(replicaCheckEvery)", "bucket_mb: \(bucketMB)",
-            "preprocess: \(preprocess)", "max_steps_per_epoch: \(maxStepsPerEpoch)", "record_samples: \(recordSamples)", "stop_after_iterations: \(stopAfterIterations)", "skip_bad: \(skipBad)", "watchdog_seconds: \(watchdogSeconds)", "world_size: \(worldSize)", "hyp:",
+            "preprocess: \(preprocess)", "crop_padding: \(cropPadding)", "max_steps_per_epoch: \(maxStepsPerEpoch)", "record_samples: \(recordSamples)", "stop_after_iterations: \(stopAfterIterations)", "skip_bad: \(skipBad)", "watchdog_seconds: \(watchdogSeconds)", "world_size: \(worldSize)", "hyp:",
         ]
         let mirror = Mirror(reflecting: hyp)
         for child in mirror.children { if let label = child.label { lines.append("  \(label): \(child.value)") } }

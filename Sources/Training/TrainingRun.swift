@@ -63,7 +63,7 @@ public enum TrainingRun {
         default:
             preprocess = .none
         }
-        return ClassificationAugmentation(format: .rgb, preprocess: preprocess, cropPadding: 4, flipLeftRight: config.hyp.fliplr,
+        return ClassificationAugmentation(format: .rgb, preprocess: preprocess, cropPadding: config.cropPadding, flipLeftRight: config.hyp.fliplr,
                                           rotationDegrees: config.hyp.degrees)
     }
 }
