@@ -7,30 +7,10 @@ import Training
 /// A tiny detection run (a 2-class detector trained for 2 epochs on 8 synthetic 64 px images) made once per test
 /// process; tests copy it before damaging it.
 enum SyntheticRun {
-    static let tinyDetector = """
-    nc: 2
-    depth_multiple: 1.0
-    width_multiple: 1.0
-    anchors:
-      - [10,13, 16,30, 33,23]
-      - [30,61, 62,45, 59,119]
-    backbone:
-      [[-1, 1, Focus, [8, 3]],
-       [-1, 1, Conv, [16, 3, 1]],
-       [-1, 1, space_to_depth, [1]],
-       [-1, 1, C3, [16]],
-       [-1, 1, Conv, [32, 3, 1]],
-       [-1, 1, space_to_depth, [1]],
-       [-1, 1, SPPF, [32, 5]],
-      ]
-    head:
-      [[-1, 1, Conv, [16, 1, 1]],
-       [-1, 1, nn.Upsample, [None, 2, 'nearest']],
-       [[-1, 3], 1, Concat, [1]],
-       [-1, 1, C3, [16, False]],
-       [[10, 6], 1, Detect, [nc, anchors]],
-      ]
-    """
+    /// The shipped tiny SPD detector (configs/models/tiny-spd.yaml, 2 classes).
+    static var tinyDetector: String {
+        (try? String(contentsOfFile: Fixtures.modelFile("tiny-spd"), encoding: .utf8)) ?? ""
+    }
 
     /// The directory holding `model.yaml`, `data/` and the run directory `run/`.
     nonisolated(unsafe) private static var made: Result<String, Error>?

@@ -45,25 +45,7 @@ final class ModelGradientTests: XCTestCase {
         _ = try loss()
         model.state.zeroGradients()
         model.backward(upstream)
-        let parameters = model.state.parameterBuffer, gradients = model.state.gradientBuffer
-        var checked = 0
-        for entry in model.state.entries where entry.kind.isParameter {
-            // The largest-gradient element of every tensor, plus its first element.
-            let range = entry.offset..<(entry.offset + entry.count)
-            let largest = range.max { abs(gradients[$0]) < abs(gradients[$1]) }!
-            for index in Set([range.lowerBound, largest]) {
-                let saved = parameters[index], step: Float = 2e-3
-                parameters[index] = saved + step
-                let up = try loss()
-                parameters[index] = saved - step
-                let down = try loss()
-                parameters[index] = saved
-                let numeric = (up - down) / Double(2 * step)
-                XCTAssertEqual(Double(gradients[index]), numeric, accuracy: 2e-2 + 3e-2 * abs(numeric),
-                               "\(entry.name)[\(index - entry.offset)]")
-                checked += 1
-            }
-        }
+        let checked = try checkParameterGradients(model.state, step: 2e-3, label: "", loss: loss)
         XCTAssertGreaterThan(checked, 80)
     }
 }

@@ -42,3 +42,29 @@ func pytorchLayout(_ raw: Tensor, anchors na: Int) -> [Float] {
     } } } } }
     return out
 }
+
+/// Checks backward's parameter gradients (already in `state`'s gradient arena for the loss `loss()`) against central
+/// differences of the Float forward with `step`: the largest-gradient element and the first element of every
+/// parameter tensor, to 2e-2 + 3e-2 * |numeric|. Returns the number of elements checked.
+func checkParameterGradients(_ state: ModelState, step: Float, label: String, file: StaticString = #filePath, line: UInt = #line,
+                             loss: () throws -> Double) throws -> Int {
+    let parameters = state.parameterBuffer, gradients = state.gradientBuffer
+    var checked = 0
+    for entry in state.entries where entry.kind.isParameter {
+        let range = entry.offset..<(entry.offset + entry.count)
+        let largest = range.max { abs(gradients[$0]) < abs(gradients[$1]) }!
+        for index in Set([range.lowerBound, largest]) {
+            let saved = parameters[index]
+            parameters[index] = saved + step
+            let up = try loss()
+            parameters[index] = saved - step
+            let down = try loss()
+            parameters[index] = saved
+            let numeric = (up - down) / Double(2 * step)
+            XCTAssertEqual(Double(gradients[index]), numeric, accuracy: 2e-2 + 3e-2 * abs(numeric),
+                           "\(label)\(entry.name)[\(index - entry.offset)]", file: file, line: line)
+            checked += 1
+        }
+    }
+    return checked
+}

@@ -19,25 +19,7 @@ final class ResNetGradientTests: XCTestCase {
         _ = try loss()
         model.state.zeroGradients()
         model.backward(upstream)
-        let parameters = model.state.parameterBuffer, gradients = model.state.gradientBuffer
-        var checked = 0
-        for entry in model.state.entries where entry.kind.isParameter {
-            let range = entry.offset..<(entry.offset + entry.count)
-            let largest = range.max { abs(gradients[$0]) < abs(gradients[$1]) }!
-            for index in Set([range.lowerBound, largest]) {
-                let saved = parameters[index], step: Float = 1e-3
-                parameters[index] = saved + step
-                let up = try loss()
-                parameters[index] = saved - step
-                let down = try loss()
-                parameters[index] = saved
-                let numeric = (up - down) / Double(2 * step)
-                XCTAssertEqual(Double(gradients[index]), numeric, accuracy: 2e-2 + 3e-2 * abs(numeric),
-                               "\(definition.name) \(entry.name)[\(index - entry.offset)]")
-                checked += 1
-            }
-        }
-        return checked
+        return try checkParameterGradients(model.state, step: 1e-3, label: "\(definition.name) ", loss: loss)
     }
 
     func testResNet18SPDGradientsMatchFiniteDifferences() throws {
