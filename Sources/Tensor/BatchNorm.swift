@@ -64,21 +64,25 @@ public enum BatchNorm {
         }
     }
 
+    /// scale[C] = gamma * invStd: BN(x) = (x - mean) * scale + beta, the one formula of the normalising forwards,
+    /// which the fused backward repeats bit for bit. Subtracting the mean first keeps z exact to rounding also for
+    /// channels whose mean is many standard deviations from 0.
+    @inline(__always)
+    private static func setScale(invStd: UnsafePointer<Float>, gamma: UnsafePointer<Float>, channels c: Int, scale: UnsafeMutablePointer<Float>) {
+        for j in 0..<c { scale[j] = gamma[j] * invStd[j] }
+    }
+
     /// output[P, C] = gamma * (input - mean) * invStd + beta.
     public static func normalize(
         input: UnsafePointer<Float>, pixels: Int, channels c: Int, mean: UnsafePointer<Float>, invStd: UnsafePointer<Float>,
         gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>
     ) {
         OpProfiler.measure(.batchNorm) {
-            // y = x * scale + shift with scale = gamma * invStd, shift = beta - mean * scale
-            let scale = scratch, shift = scratch + c
-            for j in 0..<c {
-                scale[j] = gamma[j] * invStd[j]
-                shift[j] = beta[j] - mean[j] * scale[j]
-            }
+            let scale = scratch
+            setScale(invStd: invStd, gamma: gamma, channels: c, scale: scale)
             for p in 0..<pixels {
                 let x = input + p * c, y = output + p * c
-                for j in 0..<c { y[j] = x[j] * scale[j] + shift[j] }
+                for j in 0..<c { y[j] = (x[j] - mean[j]) * scale[j] + beta[j] }
             }
         }
     }
@@ -90,15 +94,12 @@ public enum BatchNorm {
         scratch: UnsafeMutablePointer<Float>
     ) {
         OpProfiler.measure(.batchNorm) {
-            let scale = scratch, shift = scratch + c
-            for j in 0..<c {
-                scale[j] = gamma[j] * invStd[j]
-                shift[j] = beta[j] - mean[j] * scale[j]
-            }
+            let scale = scratch
+            setScale(invStd: invStd, gamma: gamma, channels: c, scale: scale)
             activation.withFunction { act in
                 for p in 0..<pixels {
                     let x = input + p * c, y = output + p * c
-                    for j in 0..<c { y[j] = act(x[j] * scale[j] + shift[j]) }
+                    for j in 0..<c { y[j] = act((x[j] - mean[j]) * scale[j] + beta[j]) }
                 }
             }
         }
@@ -107,8 +108,10 @@ public enum BatchNorm {
     /// Backward through y = act(BN(x)) up to the BN input, first pass: with z = gamma * xhat + beta recomputed from x,
     /// dz = doutput * act'(z) is written to `normGradient` and sums[0..<C] += sum dz, sums[C..<2C] += sum dz * xhat.
     /// `output` is the forward's y, which gives SiLU's derivative without another exponential:
-    /// s = sigmoid(z) = y / z and silu'(z) = s + y * (1 - s). `inputGradient` then finishes dL/dx from dz and the
-    /// (possibly all-reduced) sums.
+    /// s = sigmoid(z) = y / z and silu'(z) = s + y * (1 - s). That quotient is only sound for the very z the forward
+    /// activated, so z is recomputed with `normalizeActivate`'s exact arithmetic (a z rounded differently near 0 would
+    /// make y / z arbitrarily large), and s is kept in sigmoid's range [0, 1]. `inputGradient` then finishes dL/dx from
+    /// dz and the (possibly all-reduced) sums. `scratch` holds 3C floats.
     public static func activationBackwardMoments(
         input: UnsafePointer<Float>, output: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>, pixels: Int, channels c: Int,
         mean: UnsafePointer<Float>, invStd: UnsafePointer<Float>, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
@@ -119,7 +122,7 @@ public enum BatchNorm {
             switch activation {
             case .silu:
                 accumulateActivationBackward(input, output, outputGradient, pixels, c, mean, invStd, gamma, beta, normGradient, sums, scratch) { z, y in
-                    let s = z != 0 ? y / z : 0.5
+                    let s = z != 0 ? min(max(y / z, 0), 1) : 0.5
                     return s + y * (1 - s)
                 }
             case .relu:
@@ -139,8 +142,8 @@ public enum BatchNorm {
         _ normGradient: UnsafeMutablePointer<Float>, _ sums: UnsafeMutablePointer<Double>, _ scratch: UnsafeMutablePointer<Float>,
         _ derivative: (_ z: Float, _ y: Float) -> Float
     ) {
-        let shift = scratch, blockDz = scratch + c, blockDzXhat = scratch + 2 * c
-        for j in 0..<c { shift[j] = -mean[j] * invStd[j] }
+        let scale = scratch, blockDz = scratch + c, blockDzXhat = scratch + 2 * c
+        setScale(invStd: invStd, gamma: gamma, channels: c, scale: scale)
         let sumDz = sums, sumDzXhat = sums + c
         // Float partial sums over blocks of rows keep the inner loop vectorised; Double across blocks.
         let block = 64
@@ -151,8 +154,9 @@ public enum BatchNorm {
             for p in start..<end {
                 let x = input + p * c, y = output + p * c, dy = outputGradient + p * c, dz = normGradient + p * c
                 for j in 0..<c {
-                    let xhat = x[j] * invStd[j] + shift[j]
-                    let g = dy[j] * derivative(gamma[j] * xhat + beta[j], y[j])
+                    let centred = x[j] - mean[j]
+                    let xhat = centred * invStd[j]
+                    let g = dy[j] * derivative(centred * scale[j] + beta[j], y[j])
                     dz[j] = g
                     blockDz[j] += g
                     blockDzXhat[j] += g * xhat
@@ -204,20 +208,21 @@ public enum BatchNorm {
         scratch: UnsafeMutablePointer<Float>
     ) {
         OpProfiler.measure(.batchNorm) {
-            // dx = a * dy + b * x + d with a = gamma*invStd, b = -a*invStd*meanDyXhat, d = -a*meanDy - b*mean
+            // dx = a * dy + b * (x - mean) + d with a = gamma*invStd, b = -a*invStd*meanDyXhat, d = -a*meanDy
+            // (the mean subtracted first, as in the forward, so no large terms cancel)
             let a = scratch, b = scratch + c, d = scratch + 2 * c
             for j in 0..<c {
                 let meanDy = Float(sums[j] / Double(count)), meanDyXhat = Float(sums[c + j] / Double(count))
                 a[j] = gamma[j] * invStd[j]
                 b[j] = -a[j] * invStd[j] * meanDyXhat
-                d[j] = -a[j] * meanDy - b[j] * mean[j]
+                d[j] = -a[j] * meanDy
             }
             for p in 0..<pixels {
                 let x = input + p * c, dy = outputGradient + p * c, dx = inputGradient + p * c
                 if accumulate {
-                    for j in 0..<c { dx[j] += a[j] * dy[j] + b[j] * x[j] + d[j] }
+                    for j in 0..<c { dx[j] += a[j] * dy[j] + b[j] * (x[j] - mean[j]) + d[j] }
                 } else {
-                    for j in 0..<c { dx[j] = a[j] * dy[j] + b[j] * x[j] + d[j] }
+                    for j in 0..<c { dx[j] = a[j] * dy[j] + b[j] * (x[j] - mean[j]) + d[j] }
                 }
             }
         }

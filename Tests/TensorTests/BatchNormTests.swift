@@ -103,4 +103,30 @@ final class BatchNormTests: XCTestCase {
             assertGradientsMatch(dbeta, numericGradient(at: bd) { weightedSum(reference(xd, gd, $0), up) }, "\(kind) dbeta")
         }
     }
+
+    /// A channel whose mean is 170,000 standard deviations from 0 (x = 1000 +- 0.01): SiLU's derivative,
+    /// taken as y / z from the forward's output, stays within silu' range [-0.1, 1.1] and matches the exact
+    /// derivative at z = BN(x), and the forward's z is exact to rounding of (x - mean).
+    func testSiLUDerivativeStaysExactForAChannelFarFromZero() {
+        let pixels = 4096, c = 1
+        var random = SeededRandom(seed: 5)
+        let x = random.floats(pixels, -1, 1).map { 1000 + $0 * 0.01 }
+        let gamma: [Float] = [1], beta: [Float] = [0], up = [Float](repeating: 1, count: pixels)
+        var moments = [Double](repeating: 0, count: 2), mean: [Float] = [0], invStd: [Float] = [0], runningMean: [Float] = [0], runningVar: [Float] = [1]
+        var scratch = [Float](repeating: 0, count: 3), output = [Float](repeating: 0, count: pixels)
+        BatchNorm.addMoments(input: x, pixels: pixels, channels: c, moments: &moments, scratch: &scratch)
+        BatchNorm.statistics(moments: moments, count: pixels, channels: c, eps: 1e-5, momentum: 0.1, mean: &mean, invStd: &invStd,
+                             runningMean: &runningMean, runningVar: &runningVar)
+        BatchNorm.normalizeActivate(input: x, pixels: pixels, channels: c, mean: mean, invStd: invStd, gamma: gamma, beta: beta,
+                                    activation: .silu, output: &output, scratch: &scratch)
+        var sums = [Double](repeating: 0, count: 2), normGradient = [Float](repeating: 0, count: pixels)
+        BatchNorm.activationBackwardMoments(input: x, output: output, outputGradient: up, pixels: pixels, channels: c, mean: mean, invStd: invStd,
+                                            gamma: gamma, beta: beta, activation: .silu, normGradient: &normGradient, sums: &sums, scratch: &scratch)
+        for p in 0..<pixels {
+            let z = Double(x[p] - mean[0]) * Double(invStd[0])
+            let s = Reference.sigmoid(z)
+            XCTAssertEqual(Double(output[p]), z * s, accuracy: 1e-4 * max(1, abs(z)), "forward at pixel \(p), z \(z)")
+            XCTAssertEqual(Double(normGradient[p]), s + z * s * (1 - s), accuracy: 1e-3, "silu'(z) at pixel \(p), z \(z)")
+        }
+    }
 }
