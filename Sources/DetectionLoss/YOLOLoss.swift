@@ -55,24 +55,47 @@ public final class YOLOLoss {
         objectnessCriterion = LogitLoss(positiveWeight: hyperparameters.objPositiveWeight, focalGamma: hyperparameters.focalGamma)
     }
 
+    /// The matches (target, anchor, cell) per level of `targets` on grids of `levels` (ny, nx), P3 first: this batch's
+    /// part of a `LossNormalization`.
+    public func matchCounts(levels: [(ny: Int, nx: Int)], targets: [DetectionTarget]) -> [Int] {
+        levels.enumerated().map { levelIndex, level in
+            TargetAssignment.assign(targets, anchors: anchors[levelIndex], rows: level.ny, columns: level.nx,
+                                    anchorThreshold: hyperparameters.anchorThreshold, into: &matches)
+            return matches.count
+        }
+    }
+
     /// Computes the loss of raw head outputs `levels` (P3 first, each `batch * ny * nx * na * (classes + 5)`
     /// Floats) against `targets`. When `gradients` is given (one buffer per level, same layout), it receives
     /// d(total) / d(raw), every element overwritten (zero where the loss does not depend on it).
+    /// `normalization` (default: this batch's own counts) gives the counts the terms are averaged over; with a whole
+    /// data-parallel batch's counts the result is this rank's share of that batch's loss.
     /// Throws when shapes disagree with the configuration or a target is unusable (naming its index).
     public func compute(levels: [(raw: UnsafePointer<Float>, ny: Int, nx: Int)], batch: Int, targets: [DetectionTarget],
-                        gradients: [UnsafeMutablePointer<Float>]?) throws -> LossBreakdown {
+                        gradients: [UnsafeMutablePointer<Float>]?, normalization: LossNormalization? = nil) throws -> LossBreakdown {
         try validate(levels: levels, batch: batch, gradients: gradients)
         for (index, target) in targets.enumerated() {
             try target.validate(index: index, batch: batch, classes: classes)
         }
+        if let normalization {
+            guard normalization.matchesPerLevel.count == levels.count, normalization.images >= batch else {
+                throw DetectionLossError.shapeMismatch("normalisation over \(normalization.images) images and \(normalization.matchesPerLevel.count) "
+                                                       + "levels for a batch of \(batch) images and \(levels.count) levels")
+            }
+        }
+        let images = normalization?.images ?? batch
         var box = 0.0, objectness = 0.0, classification = 0.0
         var counts: [Int] = []
         for (levelIndex, level) in levels.enumerated() {
             TargetAssignment.assign(targets, anchors: anchors[levelIndex], rows: level.ny, columns: level.nx,
                                     anchorThreshold: hyperparameters.anchorThreshold, into: &matches)
             counts.append(matches.count)
+            let matchNormalizer = normalization?.matchesPerLevel[levelIndex] ?? matches.count
+            guard matchNormalizer >= matches.count else {
+                throw DetectionLossError.shapeMismatch("normalisation over \(matchNormalizer) matches at level \(levelIndex), this batch alone has \(matches.count)")
+            }
             let geometry = LevelGeometry(batch: batch, ny: level.ny, nx: level.nx, anchors: anchorsPerCell,
-                                         outputs: classes + 5)
+                                         outputs: classes + 5, images: images, matches: matchNormalizer)
             let gradient = gradients?[levelIndex]
             box += boxLoss(raw: level.raw, geometry: geometry, levelAnchors: anchors[levelIndex])
             objectness += objectnessLoss(raw: level.raw, geometry: geometry, weight: hyperparameters.balance[levelIndex],
@@ -84,7 +107,7 @@ public final class YOLOLoss {
                 addBoxGradients(geometry: geometry, into: gradient)
             }
         }
-        return LossBreakdown(total: (box + objectness + classification) * Double(batch), box: box,
+        return LossBreakdown(total: (box + objectness + classification) * Double(images), box: box,
                              objectness: objectness, classification: classification, targetsPerLevel: counts)
     }
 
@@ -132,15 +155,15 @@ public final class YOLOLoss {
                                           w: ciou.gradient.w * 8 * sw.value * anchorW * sw.derivative,
                                           h: ciou.gradient.h * 8 * sh.value * anchorH * sh.derivative))
         }
-        return hyperparameters.box * sum / Double(matches.count)
+        return hyperparameters.box * sum / Double(geometry.matches)
     }
 
     /// lobj * obj gain for this level: BCE of every objectness logit against `objectnessTargets`, times `weight`.
     /// Overwrites the whole `gradient` buffer: the objectness derivative, zero in every other channel.
     private func objectnessLoss(raw: UnsafePointer<Float>, geometry: LevelGeometry, weight: Double,
                                 gradient: UnsafeMutablePointer<Float>?) -> Double {
-        let gain = hyperparameters.obj * weight / Double(geometry.slots)
-        let gradientScale = gain * Double(geometry.batch)
+        let gain = hyperparameters.obj * weight / Double(geometry.normalizingSlots)
+        let gradientScale = gain * Double(geometry.images)
         var sum = 0.0
         objectnessTargets.withUnsafeBufferPointer { targets in
             for slot in 0..<geometry.slots {
@@ -161,8 +184,8 @@ public final class YOLOLoss {
     private func classLoss(raw: UnsafePointer<Float>, geometry: LevelGeometry, gradient: UnsafeMutablePointer<Float>?) -> Double {
         guard !matches.isEmpty else { return 0 }
         let negative = 0.5 * hyperparameters.labelSmoothing, positive = 1 - negative
-        let gain = hyperparameters.cls / Double(matches.count * classes)
-        let gradientScale = gain * Double(geometry.batch)
+        let gain = hyperparameters.cls / Double(geometry.matches * classes)
+        let gradientScale = gain * Double(geometry.images)
         var sum = 0.0
         for match in matches {
             let offset = geometry.slot(of: match) * geometry.outputs + 5
@@ -178,8 +201,8 @@ public final class YOLOLoss {
     /// Adds d(total) / d(raw box logits) of every match (stored by `boxLoss`) into `gradient`.
     private func addBoxGradients(geometry: LevelGeometry, into gradient: UnsafeMutablePointer<Float>) {
         guard !matches.isEmpty else { return }
-        // total = batch * box * mean(1 - CIoU).
-        let scale = -Double(geometry.batch) * hyperparameters.box / Double(matches.count)
+        // total = images * box * mean(1 - CIoU).
+        let scale = -Double(geometry.images) * hyperparameters.box / Double(geometry.matches)
         for (match, boxGradient) in zip(matches, boxGradients) {
             let logits = gradient + geometry.slot(of: match) * geometry.outputs
             logits[0] += Float(scale * boxGradient.x)
@@ -190,10 +213,14 @@ public final class YOLOLoss {
     }
 }
 
-/// The sizes of one level's output: `slots` (image, cell, anchor) of `outputs` values each.
+/// The sizes of one level's output: `slots` (image, cell, anchor) of `outputs` values each; and the counts its
+/// terms are averaged over: `images` (`batch` or more) and `matches`.
 private struct LevelGeometry {
     let batch, ny, nx, anchors, outputs: Int
+    let images, matches: Int
     var slots: Int { batch * ny * nx * anchors }
+    /// The slots of `images` images: the objectness mean's denominator.
+    var normalizingSlots: Int { images * ny * nx * anchors }
 
     /// Index of a match's (image, cell, anchor) among the slots.
     func slot(of match: AssignedTarget) -> Int {

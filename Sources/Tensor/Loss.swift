@@ -25,12 +25,17 @@ public enum Loss {
     }
 
     /// Softmax cross-entropy over logits[N, C] with integer labels, label smoothing eps (targets 1 - eps + eps/C
-    /// and eps/C), mean over the batch. gradient (+)= scale * (softmax - target) / N. Returns the mean loss.
+    /// and eps/C), mean over `meanOver` samples (default N; a rank's part of a larger batch passes the whole
+    /// batch's size and gets its share of the mean). gradient (+)= scale * (softmax - target) / meanOver.
+    /// Returns the (share of the) mean loss.
     @discardableResult
     public static func softmaxCrossEntropy(logits: UnsafePointer<Float>, labels: [Int], classes c: Int, labelSmoothing eps: Float = 0,
-                                           gradient: UnsafeMutablePointer<Float>?, scale: Float = 1) throws -> Double {
-        let n = labels.count
-        guard n > 0 else { return 0 }
+                                           gradient: UnsafeMutablePointer<Float>?, scale: Float = 1, meanOver: Int? = nil) throws -> Double {
+        let n = meanOver ?? labels.count
+        guard !labels.isEmpty else { return 0 }
+        guard n >= labels.count else {
+            throw TensorError.invalidArgument(layer: "cross-entropy", message: "mean over \(n) samples, but the batch has \(labels.count)")
+        }
         var total = 0.0
         for (b, label) in labels.enumerated() {
             guard label >= 0 && label < c else {

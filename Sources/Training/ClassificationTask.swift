@@ -42,14 +42,20 @@ public final class ClassificationTask: TrainingTask {
         return { try augmentation.validationExample(from: &$0, classes: classes) }
     }
 
-    public func trainStep(_ examples: [ClassificationExample], gradientScale: Float, gradientsReady: ((Int) -> Void)?) throws -> StepOutcome {
+    public func trainStep(_ examples: [ClassificationExample], gradientScale: Float, replicas: StatisticsReducer?,
+                          gradientsReady: ((Int) -> Void)?) throws -> StepOutcome {
         try collate(examples, images: images, labels: &labels)
         let start = monotonicSeconds()
+        var wholeBatch = [Double(labels.count)]
+        if let replicas {
+            wholeBatch.withUnsafeMutableBufferPointer { replicas.sumAcrossReplicas($0) }
+            if let failure = replicas.failure { throw failure }
+        }
         let logits = try model.forward(images, training: true)
         logitGradient.reshape(logits.shape)
         logitGradient.zero()
         let loss = try Loss.softmaxCrossEntropy(logits: logits.pointer, labels: labels, classes: model.classes, labelSmoothing: labelSmoothing,
-                                                gradient: logitGradient.pointer, scale: gradientScale)
+                                                gradient: logitGradient.pointer, scale: gradientScale, meanOver: Int(wholeBatch[0]))
         let middle = monotonicSeconds()
         model.backward(logitGradient, gradientsReady: gradientsReady)
         return StepOutcome(losses: [loss], labels: labels.count, forwardSeconds: middle - start, backwardSeconds: monotonicSeconds() - middle)

@@ -23,11 +23,13 @@ public final class DetectionStep {
     public private(set) var forwardSeconds = 0.0, backwardSeconds = 0.0
 
     /// Forward (batch-norm statistics from the batch when `training`), loss and backward on a batch of images
-    /// [N, H, W, 3] with normalised targets. The head gradients are multiplied by `gradientScale` (YOLOv5 scales
-    /// the loss by the number of ranks, whose gradients are then averaged); `gradientsReady` is passed to backward.
+    /// [N, H, W, 3] with normalised targets. The head gradients are multiplied by `gradientScale` (the number of
+    /// ranks, whose gradients are then averaged); `gradientsReady` is passed to backward. With `replicas` (this
+    /// batch is one rank's part of a data-parallel batch) the image and match counts are summed over the ranks and the
+    /// loss is this rank's share of the whole batch's (see `LossNormalization`).
     @discardableResult
     public func run(images: Tensor, targets: [DetectionTarget], training: Bool = true, gradientScale: Float = 1,
-                    gradientsReady: ((Int) -> Void)? = nil) throws -> LossBreakdown {
+                    replicas: StatisticsReducer? = nil, gradientsReady: ((Int) -> Void)? = nil) throws -> LossBreakdown {
         let start = monotonicSeconds()
         let levels = try model.forward(images, training: training)
         if levelGradients.count != levels.count {
@@ -40,7 +42,9 @@ public final class DetectionStep {
             levelViews[i] = (raw: UnsafePointer(level.pointer), ny: level.shape.h, nx: level.shape.w)
             gradientPointers[i] = levelGradients[i].pointer
         }
-        let result = try loss.compute(levels: levelViews, batch: images.shape.n, targets: targets, gradients: gradientPointers)
+        let normalization = try replicas.map { try wholeBatchNormalization(images: images.shape.n, targets: targets, replicas: $0) }
+        let result = try loss.compute(levels: levelViews, batch: images.shape.n, targets: targets, gradients: gradientPointers,
+                                      normalization: normalization)
         if gradientScale != 1 {
             for gradient in levelGradients { for i in 0..<gradient.count { gradient.pointer[i] *= gradientScale } }
         }
@@ -49,6 +53,15 @@ public final class DetectionStep {
         forwardSeconds = middle - start
         backwardSeconds = monotonicSeconds() - middle
         return result
+    }
+
+    /// This batch's image and per-level match counts summed over the replicas (one all-reduce).
+    private func wholeBatchNormalization(images: Int, targets: [DetectionTarget], replicas: StatisticsReducer) throws -> LossNormalization {
+        let counts = loss.matchCounts(levels: levelViews.map { (ny: $0.ny, nx: $0.nx) }, targets: targets)
+        var sums = [Double(images)] + counts.map(Double.init)
+        sums.withUnsafeMutableBufferPointer { replicas.sumAcrossReplicas($0) }
+        if let failure = replicas.failure { throw failure }
+        return LossNormalization(images: Int(sums[0]), matchesPerLevel: sums.dropFirst().map { Int($0) })
     }
 
     /// The loss of the last forward's head outputs (no gradients): the validation loss.

@@ -32,7 +32,9 @@ public final class Trainer<Task: TrainingTask> {
     private let layout: StreamLayout
     private let optimizer: Optimizer
     private let averager: GradientAverager
-    private let statisticsReducer: CommunicatorStatisticsReducer?
+    /// Sums small values over the ranks (nil on one rank): SyncBN's statistics when `sync_bn`, and every step the
+    /// whole batch's loss normalisers and the logged losses.
+    private let replicaSums: CommunicatorStatisticsReducer?
     private var ema: ModelEMA?
     private var progress: TrainingProgress
     private let checkpoints: CheckpointStore?
@@ -70,11 +72,7 @@ public final class Trainer<Task: TrainingTask> {
             ? AdamW(state: state, weightDecay: Float(schedule.weightDecay))
             : SGD(state: state, momentum: Float(config.hyp.momentum), nesterov: true, weightDecay: Float(schedule.weightDecay))
         averager = GradientAverager(communicator: communicator, gradients: state.gradientBuffer, bucketBytes: Int(config.bucketMB * 1_048_576))
-        if config.syncBN && communicator.size > 1 {
-            statisticsReducer = CommunicatorStatisticsReducer(communicator: communicator)
-        } else {
-            statisticsReducer = nil
-        }
+        replicaSums = communicator.size > 1 ? CommunicatorStatisticsReducer(communicator: communicator) : nil
         sampleLog = config.recordSamples ? try SampleLog(path: "\(runDirectory)/samples/rank-\(communicator.rank).txt") : nil
         progress = .start(worldSize: communicator.size, globalBatch: config.batch, identity: identity, lossCount: task.lossNames.count)
         try restoreOrStart(resume)
@@ -83,7 +81,7 @@ public final class Trainer<Task: TrainingTask> {
     /// Runs until the configured number of epochs; returns the final progress (results of every epoch).
     @discardableResult
     public func train() throws -> TrainingProgress {
-        task.modelContext.statisticsReducer = statisticsReducer
+        task.modelContext.statisticsReducer = config.syncBN ? replicaSums : nil
         try run?.appendEvent("started", ["world_size": communicator.size, "epoch": progress.position.epoch, "step": progress.position.step])
         do {
             if try trainEpochs() {
@@ -132,6 +130,17 @@ public final class Trainer<Task: TrainingTask> {
         return true
     }
 
+    /// The whole batch's losses (the sum of the ranks' shares) and label count, for the log.
+    private func wholeBatchOutcome(_ outcome: StepOutcome, _ replicaSums: CommunicatorStatisticsReducer) throws -> StepOutcome {
+        var sums = outcome.losses + [Double(outcome.labels)]
+        sums.withUnsafeMutableBufferPointer { replicaSums.sumAcrossReplicas($0) }
+        if let failure = replicaSums.failure { throw failure }
+        var whole = outcome
+        whole.losses = Array(sums.dropLast())
+        whole.labels = Int(sums.last!)
+        return whole
+    }
+
     private func trainStep(_ batch: StreamBatch<Task.Example>, schedule: OptimizerSchedule, dataWait: Double, stepsInEpoch: Int) throws {
         let epoch = batch.epoch
         let settings = schedule.settings(iteration: progress.iteration, epoch: epoch)
@@ -139,14 +148,17 @@ public final class Trainer<Task: TrainingTask> {
         let stepStart = monotonicSeconds()
         state.zeroGradients()
         averager.resetTimers()
-        let gradientScale: Float = task is DetectionTask ? Float(communicator.size) : 1
+        // Each rank's loss is its share of the whole batch's (normalised by the whole batch's counts), so the
+        // ranks' gradients must add up: scaled by the rank count here, then averaged.
+        let gradientScale = Float(communicator.size)
         var reduceFailure: Error?
-        let outcome = try task.trainStep(batch.examples, gradientScale: gradientScale, gradientsReady: { [averager] ready in
+        var outcome = try task.trainStep(batch.examples, gradientScale: gradientScale, replicas: replicaSums, gradientsReady: { [averager] ready in
             do { try averager.gradientsReady(ready) } catch { reduceFailure = reduceFailure ?? error }
         })
         if let reduceFailure { throw reduceFailure }
-        if let failure = statisticsReducer?.failure { throw failure }
+        if let failure = replicaSums?.failure { throw failure }
         try averager.finish()
+        if let replicaSums { outcome = try wholeBatchOutcome(outcome, replicaSums) }
         // Averaged gradients of earlier micro-batches wait in `pendingGradients` until the optimizer step.
         let optimizerStart = monotonicSeconds()
         let stepsNow = progress.iteration - progress.lastOptimizerIteration >= settings.accumulation

@@ -5,13 +5,13 @@ import XCTest
 /// differences of that reference with the detached values frozen, on small random problems: nc 3 (or 1), two
 /// levels of a 32-pixel image (4x4 at stride 8, 2x2 at stride 16), batch 2.
 final class GradientTests: XCTestCase {
-    private static let anchorsInPixels: [[(w: Float, h: Float)]] = [[(6, 8), (12, 10), (10, 20)], [(20, 24), (30, 20), (28, 30)]]
-    private static let strides = [8, 16]
-    private static let grids = [(ny: 4, nx: 4), (ny: 2, nx: 2)]
-    private static let batch = 2
+    static let anchorsInPixels: [[(w: Float, h: Float)]] = [[(6, 8), (12, 10), (10, 20)], [(20, 24), (30, 20), (28, 30)]]
+    static let strides = [8, 16]
+    static let grids = [(ny: 4, nx: 4), (ny: 2, nx: 2)]
+    static let batch = 2
 
     /// Targets that exercise build_targets on the 4x4 grid (g = grid coordinate).
-    private static let targets: [DetectionTarget] = [
+    static let targets: [DetectionTarget] = [
         // gx 1.2, gy 2.2: left and up neighbour cells.
         DetectionTarget(image: 0, classIndex: 1, x: 0.3, y: 0.55, w: 0.3, h: 0.25),
         // gx 2.7, gy 1.68: right neighbour (frac(4 - gx) < 0.5) and down neighbour.
@@ -27,7 +27,7 @@ final class GradientTests: XCTestCase {
         DetectionTarget(image: 1, classIndex: 1, x: 0.45, y: 0.4, w: 0.9, h: 0.75),
     ]
 
-    private static let plainHyperparameters = LossHyperparameters(balance: [4.0, 1.0])
+    static let plainHyperparameters = LossHyperparameters(balance: [4.0, 1.0])
         .scaledForTraining(levels: 2, classes: 3, imageSize: 32)
 
     func testBCEGradientMatchesFiniteDifferences() throws {
@@ -84,7 +84,7 @@ final class GradientTests: XCTestCase {
 
     // MARK: - Helpers
 
-    private static func randomLevels(classes: Int, seed: UInt64) -> [LevelOutput] {
+    static func randomLevels(classes: Int, seed: UInt64) -> [LevelOutput] {
         var random = SeededRandom(seed: seed)
         let outputs = classes + 5
         return grids.map { grid in

@@ -29,7 +29,7 @@ struct LevelOutput {
 /// Runs `loss` on array-held levels; returns the breakdown and, when asked, d(total)/d(raw) per level. The
 /// gradient buffers start out filled with NaN so that an element the loss fails to overwrite shows.
 func evaluate(_ loss: YOLOLoss, _ levels: [LevelOutput], batch: Int, targets: [DetectionTarget],
-              gradients wantsGradients: Bool) throws -> (breakdown: LossBreakdown, gradients: [[Float]]) {
+              gradients wantsGradients: Bool, normalization: LossNormalization? = nil) throws -> (breakdown: LossBreakdown, gradients: [[Float]]) {
     let rawBuffers = levels.map { level -> UnsafeMutablePointer<Float> in
         let buffer = UnsafeMutablePointer<Float>.allocate(capacity: level.raw.count)
         buffer.initialize(from: level.raw, count: level.raw.count)
@@ -43,7 +43,7 @@ func evaluate(_ loss: YOLOLoss, _ levels: [LevelOutput], batch: Int, targets: [D
     defer { (rawBuffers + gradientBuffers).forEach { $0.deallocate() } }
     let inputs = zip(levels, rawBuffers).map { (raw: UnsafePointer($1), ny: $0.ny, nx: $0.nx) }
     let breakdown = try loss.compute(levels: inputs, batch: batch, targets: targets,
-                                     gradients: wantsGradients ? gradientBuffers : nil)
+                                     gradients: wantsGradients ? gradientBuffers : nil, normalization: normalization)
     let gradients = wantsGradients
         ? zip(levels, gradientBuffers).map { Array(UnsafeBufferPointer(start: $1, count: $0.raw.count)) }
         : []

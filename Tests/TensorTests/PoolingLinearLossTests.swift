@@ -117,4 +117,26 @@ final class LossTests: XCTestCase {
             XCTAssertEqual("\(error)", "cross-entropy: invalid argument: label 2 of sample 0 is outside 0..<2")
         }
     }
+
+    /// A batch split in parts of 2 and 1 samples, each averaged over the whole batch (`meanOver` 3): the parts' losses
+    /// and gradients are the whole batch's; a mean over fewer samples than a part holds is refused.
+    func testCrossEntropySharesOfALargerBatchAddUp() throws {
+        let classes = 4
+        var random = SeededRandom(seed: 63)
+        let logits = random.floats(3 * classes, -3, 3), labels = [1, 3, 0]
+        var whole = [Float](repeating: 0, count: logits.count), parts = whole
+        let wholeValue = try Loss.softmaxCrossEntropy(logits: logits, labels: labels, classes: classes, gradient: &whole)
+        let first = try parts.withUnsafeMutableBufferPointer {
+            try Loss.softmaxCrossEntropy(logits: logits, labels: Array(labels[0..<2]), classes: classes, gradient: $0.baseAddress!, meanOver: 3)
+        }
+        let second = try parts.withUnsafeMutableBufferPointer {
+            try Loss.softmaxCrossEntropy(logits: Array(logits[(2 * classes)...]), labels: [labels[2]], classes: classes,
+                                         gradient: $0.baseAddress! + 2 * classes, meanOver: 3)
+        }
+        XCTAssertEqual(first + second, wholeValue, accuracy: 1e-12)
+        XCTAssertEqual(parts, whole)
+        XCTAssertThrowsError(try Loss.softmaxCrossEntropy(logits: logits, labels: labels, classes: classes, gradient: nil, meanOver: 2)) { error in
+            XCTAssertEqual("\(error)", "cross-entropy: invalid argument: mean over 2 samples, but the batch has 3")
+        }
+    }
 }
