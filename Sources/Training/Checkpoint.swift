@@ -104,6 +104,16 @@ public struct CheckpointStore {
         prune()
     }
 
+    /// Removes the temporary directories of checkpoint writes that never finished (the run was killed while writing
+    /// one; they would otherwise stay, each the size of a checkpoint). Call before this run writes: the run directory
+    /// has one writer. Returns the removed paths.
+    public func removeUnfinishedWrites() -> [String] {
+        let all = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        let unfinished = all.filter { $0.hasPrefix(".tmp-") }.sorted().map { "\(directory)/\($0)" }
+        for path in unfinished { DurableFiles.removeTree(path) }
+        return unfinished
+    }
+
     /// Checkpoint directory names, newest first.
     public func names() -> [String] {
         let all = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []

@@ -146,6 +146,9 @@ public final class Trainer<Task: TrainingTask> {
         let settings = schedule.settings(iteration: progress.iteration, epoch: epoch)
         let state = task.state
         let stepStart = monotonicSeconds()
+        // Recorded before this rank's gradient goes out: once it has, the other ranks can finish the step and
+        // checkpoint it even if this rank dies right after.
+        try sampleLog?.append("\(epoch) \(batch.step) " + batch.keys.joined(separator: " "))
         state.zeroGradients()
         averager.resetTimers()
         // Each rank's loss is its share of the whole batch's (normalised by the whole batch's counts), so the
@@ -181,7 +184,6 @@ public final class Trainer<Task: TrainingTask> {
             hasPendingGradients = true
         }
         let optimizerSeconds = monotonicSeconds() - optimizerStart
-        try sampleLog?.append("\(epoch) \(batch.step) " + batch.keys.joined(separator: " "))
         progress.iteration += 1
         progress.position = StreamPosition(epoch: epoch, step: batch.step + 1)
         for (i, loss) in outcome.losses.enumerated() { progress.epochLossSums[i] += loss }
@@ -329,6 +331,7 @@ public final class Trainer<Task: TrainingTask> {
         var found: UInt8 = 0
         var loaded: LoadedCheckpoint?
         if communicator.rank == 0, let checkpoints {
+            for path in checkpoints.removeUnfinishedWrites() { output("resume: removed \(path), a checkpoint write that did not finish") }
             let search = checkpoints.newestValid(identity: identity)
             for problem in search.skipped { output("resume: skipping \(problem)") }
             switch (mode, search.found) {

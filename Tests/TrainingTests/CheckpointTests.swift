@@ -95,4 +95,17 @@ final class CheckpointTests: XCTestCase {
         XCTAssertEqual(store.names(), ["step-000000004", "step-000000002"])
         XCTAssertEqual(store.newestValid(identity: nil).found?.name, "step-000000004")
     }
+
+    /// A resumed run removes the half-written checkpoint of the attempt that was killed while writing it (it would
+    /// otherwise stay forever, a checkpoint's size each time), says so, and keeps the finished checkpoints.
+    func testResumeRemovesUnfinishedCheckpointWrites() throws {
+        let (run, store) = try makeRun()
+        let leftover = "\(run)/checkpoints/.tmp-step-000000006-123"
+        try FileManager.default.createDirectory(atPath: leftover, withIntermediateDirectories: true)
+        try Data(repeating: 7, count: 1000).write(to: URL(fileURLWithPath: "\(leftover)/model.safetensors"))
+        let lines = try train(try config(epochs: 3), run: run, resume: .required)
+        XCTAssertTrue(lines.contains("resume: removed \(leftover), a checkpoint write that did not finish"), "\(lines)")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: leftover))
+        XCTAssertEqual(store.names(), ["step-000000006", "step-000000004", "step-000000002"])
+    }
 }
