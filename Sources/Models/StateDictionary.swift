@@ -88,24 +88,55 @@ extension ModelState {
             switch entry.kind {
             case .counter:
                 counterValues[entry.offset] = try file.int64s(entry.name)[0]
-            case .parameter, .buffer:
-                let values = try file.floats(entry.name)
-                let write = { (destination: UnsafeMutablePointer<Float>) in
-                    values.withUnsafeBufferPointer { source in
-                        if case let .convolution(geometry) = entry.layout {
-                            Conv2D.weightFromPyTorch(source.baseAddress!, to: destination + entry.offset, geometry: geometry)
-                        } else {
-                            (destination + entry.offset).update(from: source.baseAddress!, count: entry.count)
-                        }
-                    }
-                }
-                if entry.kind == .buffer {
-                    bufferValues.withUnsafeMutableBufferPointer { write($0.baseAddress!) }
-                } else {
-                    parameterValues.withUnsafeMutableBufferPointer { write($0.baseAddress!) }
-                }
+            case .buffer:
+                try bufferValues.withUnsafeMutableBufferPointer { try copy(entry, from: file, into: $0.baseAddress!) }
+            case .parameter:
+                try parameterValues.withUnsafeMutableBufferPointer { try copy(entry, from: file, into: $0.baseAddress!) }
             }
         }
         return (parameterValues, bufferValues, counterValues)
     }
+
+    /// Loads the float tensors of a safetensors file whose names and shapes match this model, and leaves the others
+    /// at their current values: starting a training from weights made for another number of classes (the detection
+    /// head or classifier stays at its initialisation), as YOLOv5 does with `--weights`. Counters are not loaded.
+    /// Throws naming the file when it cannot be read, or when not one tensor fits.
+    public func loadMatching(from path: String) throws -> WeightTransfer {
+        let file = try SafeTensorsFile(contentsOf: path)
+        var transfer = WeightTransfer()
+        for entry in entries where entry.kind != .counter {
+            guard file.contains(entry.name), try file.info(entry.name).shape == entry.shape, try file.info(entry.name).dtype.isFloatingPoint else {
+                transfer.leftAsTheyWere.append(entry.name)
+                continue
+            }
+            try copy(entry, from: file, into: entry.kind == .buffer ? buffers.pointer : parameters.pointer)
+            transfer.transferred.append(entry.name)
+        }
+        guard !transfer.transferred.isEmpty else {
+            var problem = StateDictionaryError(file: path)
+            problem.missing = transfer.leftAsTheyWere
+            throw problem
+        }
+        return transfer
+    }
+
+    /// Writes `entry`'s tensor from `file` (PyTorch layout, any float type) into `arena` at the entry's offset, in
+    /// the engine's layout.
+    private func copy(_ entry: StateEntry, from file: SafeTensorsFile, into arena: UnsafeMutablePointer<Float>) throws {
+        let values = try file.floats(entry.name)
+        values.withUnsafeBufferPointer { source in
+            if case let .convolution(geometry) = entry.layout {
+                Conv2D.weightFromPyTorch(source.baseAddress!, to: arena + entry.offset, geometry: geometry)
+            } else {
+                (arena + entry.offset).update(from: source.baseAddress!, count: entry.count)
+            }
+        }
+    }
+}
+
+/// What `loadMatching` did: the tensors it loaded and those it left as they were (absent from the file, or of
+/// another shape there).
+public struct WeightTransfer: Sendable, Equatable {
+    public var transferred: [String] = []
+    public var leftAsTheyWere: [String] = []
 }

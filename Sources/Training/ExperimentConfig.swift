@@ -62,6 +62,10 @@ public struct ExperimentConfig: Equatable, Sendable {
     /// Leave out samples that fail to decode (and shards that fail to read), count them and report them at each
     /// epoch end, instead of stopping at the first with an error.
     public var skipBad = false
+    /// Weights to start from (a safetensors state dict under the reference PyTorch names, e.g. a PyTorch export or
+    /// another run's model.safetensors); tensors whose name and shape match are loaded at a fresh start, the others
+    /// keep their initialisation. Not used on resume (the checkpoint holds the weights).
+    public var weights: String?
     /// Where relative paths in the file are resolved.
     public var baseDirectory = FileManager.default.currentDirectoryPath
 
@@ -71,6 +75,7 @@ public struct ExperimentConfig: Equatable, Sendable {
         "name", "model", "data", "classes", "epochs", "batch", "nominal_batch", "imgsz", "world_size", "seed", "hyp_file", "hyp", "optimizer", "schedule", "milestones",
         "gamma", "ema", "sync_bn", "window", "train_split", "val_split", "val_every", "log_every", "checkpoint_every_steps",
         "checkpoint_every_minutes", "keep_checkpoints", "replica_check_every", "bucket_mb", "preprocess", "crop_padding", "max_steps_per_epoch", "record_samples", "stop_after_iterations", "skip_bad", "watchdog_seconds",
+        "weights",
     ]
 
     /// Reads an experiment file and applies `overrides` ("key=value", "hyp.key=value").
@@ -173,6 +178,7 @@ public struct ExperimentConfig: Equatable, Sendable {
         case "stop_after_iterations": stopAfterIterations = try int()
         case "skip_bad": skipBad = try bool()
         case "watchdog_seconds": watchdogSeconds = try double()
+        case "weights": weights = value is NSNull || (value as? String) == "null" ? nil : try string()
         default:
             throw ConfigurationError(file: source, message: "unknown setting '\(key)' (known: \(Self.keys.sorted().joined(separator: ", ")))")
         }
@@ -215,7 +221,7 @@ public struct ExperimentConfig: Equatable, Sendable {
             "train_split: \(trainSplit)", "val_split: \(valSplit)", "val_every: \(valEvery)", "log_every: \(logEvery)",
             "checkpoint_every_steps: \(checkpointEverySteps)", "checkpoint_every_minutes: \(checkpointEveryMinutes)",
             "keep_checkpoints: \(keepCheckpoints)", "replica_check_every: \(replicaCheckEvery)", "bucket_mb: \(bucketMB)",
-            "preprocess: \(preprocess)", "crop_padding: \(cropPadding)", "max_steps_per_epoch: \(maxStepsPerEpoch)", "record_samples: \(recordSamples)", "stop_after_iterations: \(stopAfterIterations)", "skip_bad: \(skipBad)", "watchdog_seconds: \(watchdogSeconds)", "world_size: \(worldSize)", "hyp:",
+            "preprocess: \(preprocess)", "crop_padding: \(cropPadding)", "max_steps_per_epoch: \(maxStepsPerEpoch)", "record_samples: \(recordSamples)", "stop_after_iterations: \(stopAfterIterations)", "skip_bad: \(skipBad)", "watchdog_seconds: \(watchdogSeconds)", "weights: \(weights.map(resolve) ?? "null")", "world_size: \(worldSize)", "hyp:",
         ]
         let mirror = Mirror(reflecting: hyp)
         for child in mirror.children { if let label = child.label { lines.append("  \(label): \(child.value)") } }

@@ -364,6 +364,8 @@ public final class Trainer<Task: TrainingTask> {
                 try optimizer.restore(buffers: buffers, counters: loaded.optimizerCounters)
             }
             try shareProgressAndOptimizer(from: 0)
+        } else if communicator.rank == 0, let weights = config.weights {
+            try loadInitialWeights(config.resolve(weights))
         }
         try broadcastState()
         if communicator.rank == 0 && config.ema {
@@ -371,6 +373,17 @@ public final class Trainer<Task: TrainingTask> {
             if let saved = loaded?.ema { try ema!.restore(parameters: saved.parameters, buffers: saved.buffers, updates: progress.emaUpdates) }
         }
         progress.worldSize = communicator.size
+    }
+
+    /// A fresh run's starting weights (`weights`), on rank 0 before they are broadcast.
+    private func loadInitialWeights(_ path: String) throws {
+        let transfer = try task.state.loadMatching(from: path)
+        let total = transfer.transferred.count + transfer.leftAsTheyWere.count
+        output("weights: \(transfer.transferred.count) of \(total) tensors from \(path)")
+        if !transfer.leftAsTheyWere.isEmpty {
+            output("weights: kept at initialisation (absent, or of another shape, in the file): "
+                   + transfer.leftAsTheyWere.prefix(8).joined(separator: ", ") + (transfer.leftAsTheyWere.count > 8 ? ", ..." : ""))
+        }
     }
 
     /// Rank 0's parameters, buffers and counters to every rank, so replicas start identical.
