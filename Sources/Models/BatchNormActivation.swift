@@ -8,7 +8,7 @@ final class BatchNormActivation {
     let batchNorm: BatchNormState
     let activation: ActivationKind
     private unowned let context: ModelContext
-    /// Statistics of the last forward: mean[C], invStd[C], scratch[3C]; moments in Double [2C] plus the pixel count
+    /// Statistics of the last forward: mean[C], invStd[C], then scratch (`BatchNorm.scratchCount`); moments in Double [2C] plus the pixel count
     /// they cover (summed over replicas with synchronised batch norm).
     private var statistics: [Float], moments: [Double]
 
@@ -16,7 +16,7 @@ final class BatchNormActivation {
         self.context = context
         self.activation = activation
         batchNorm = BatchNormState(context, name: name, channels: channels, settings: settings)
-        statistics = [Float](repeating: 0, count: 5 * channels)
+        statistics = [Float](repeating: 0, count: 2 * channels + BatchNorm.scratchCount(channels: channels))
         moments = [Double](repeating: 0, count: 2 * channels + 1)
     }
 
@@ -28,11 +28,12 @@ final class BatchNormActivation {
             if training {
                 moments.withUnsafeMutableBufferPointer { m in
                     m.update(repeating: 0)
-                    BatchNorm.addMoments(input: input, pixels: pixels, channels: c, moments: m.baseAddress!, scratch: scratch)
+                    let runningMean = state.values(batchNorm.runningMean)
+                    BatchNorm.addMoments(input: input, pixels: pixels, channels: c, shift: runningMean, moments: m.baseAddress!, scratch: scratch)
                     m[2 * c] = Double(pixels)
                     context.statisticsReducer?.sumAcrossReplicas(m)
-                    BatchNorm.statistics(moments: m.baseAddress!, count: Int(m[2 * c]), channels: c, eps: settings.eps, momentum: settings.momentum,
-                                         mean: mean, invStd: invStd, runningMean: state.values(batchNorm.runningMean),
+                    BatchNorm.statistics(moments: m.baseAddress!, shift: runningMean, count: Int(m[2 * c]), channels: c, eps: settings.eps,
+                                         momentum: settings.momentum, mean: mean, invStd: invStd, runningMean: runningMean,
                                          runningVar: state.values(batchNorm.runningVar))
                 }
                 state.increment(batchNorm.batchesTracked)

@@ -2,11 +2,14 @@
 /// synchronised BN can all-reduce the per-channel sums between them:
 /// forward  = `addMoments` -> [all-reduce sums] -> `statistics` -> `normalize`
 /// backward = `addGradientMoments` -> [all-reduce sums] -> `inputGradient` (+ parameter gradients from local sums).
-/// Sums are accumulated in Double so large batches keep float32-level accuracy.
+/// Sums are accumulated in Double so large batches keep float32-level accuracy, and taken about a per-channel shift
+/// (the running mean, which every replica holds equal) so that the variance E[d^2] - E[d]^2 does not cancel for
+/// channels whose mean is far from 0.
 public enum BatchNorm {
-    /// moments[0..<C] += sum_x, moments[C..<2C] += sum_x^2 over all pixels of input[P, C]. `scratch` holds 2C floats.
-    public static func addMoments(input: UnsafePointer<Float>, pixels: Int, channels c: Int, moments: UnsafeMutablePointer<Double>,
-                                  scratch: UnsafeMutablePointer<Float>) {
+    /// With d = x - shift: moments[0..<C] += sum d, moments[C..<2C] += sum d^2 over all pixels of input[P, C].
+    /// `scratch` holds 2C floats.
+    public static func addMoments(input: UnsafePointer<Float>, pixels: Int, channels c: Int, shift: UnsafePointer<Float>,
+                                  moments: UnsafeMutablePointer<Double>, scratch: UnsafeMutablePointer<Float>) {
         OpProfiler.measure(.batchNorm) {
             let sum = moments, squares = moments + c, blockSum = scratch, blockSquares = scratch + c
             // Float partial sums over blocks of rows keep the inner loop vectorised; Double across blocks.
@@ -18,9 +21,9 @@ public enum BatchNorm {
                 for p in start..<end {
                     let row = input + p * c
                     for j in 0..<c {
-                        let x = row[j]
-                        blockSum[j] += x
-                        blockSquares[j] += x * x
+                        let d = row[j] - shift[j]
+                        blockSum[j] += d
+                        blockSquares[j] += d * d
                     }
                 }
                 for j in 0..<c {
@@ -32,18 +35,20 @@ public enum BatchNorm {
         }
     }
 
-    /// From moments over `count` pixels: mean[C], invStd[C] = 1/sqrt(var + eps) with the biased variance, and the
-    /// running statistics updated as PyTorch does (unbiased variance, `momentum` weight on the new value).
+    /// From moments over `count` pixels taken about `shift`: mean[C], invStd[C] = 1/sqrt(var + eps) with the biased
+    /// variance, and the running statistics updated as PyTorch does (unbiased variance, `momentum` weight on the new
+    /// value). `shift` may be `runningMean` itself: it is read before it is updated.
     public static func statistics(
-        moments: UnsafePointer<Double>, count: Int, channels c: Int, eps: Float, momentum: Float,
+        moments: UnsafePointer<Double>, shift: UnsafePointer<Float>, count: Int, channels c: Int, eps: Float, momentum: Float,
         mean: UnsafeMutablePointer<Float>, invStd: UnsafeMutablePointer<Float>,
         runningMean: UnsafeMutablePointer<Float>, runningVar: UnsafeMutablePointer<Float>
     ) {
         OpProfiler.measure(.batchNorm) {
             let n = Double(count)
             for j in 0..<c {
-                let m = moments[j] / n
-                let variance = max(moments[c + j] / n - m * m, 0)
+                let shifted = moments[j] / n
+                let variance = max(moments[c + j] / n - shifted * shifted, 0)
+                let m = Double(shift[j]) + shifted
                 mean[j] = Float(m)
                 invStd[j] = Float(1 / (variance + Double(eps)).squareRoot())
                 let unbiased = count > 1 ? variance * n / (n - 1) : variance
@@ -63,6 +68,9 @@ public enum BatchNorm {
             }
         }
     }
+
+    /// Floats of scratch the backward passes need for `c` channels (the other functions need at most 3C).
+    public static func scratchCount(channels c: Int) -> Int { max(6 * WideRows(channels: c).width, 3 * c) }
 
     /// scale[C] = gamma * invStd: BN(x) = (x - mean) * scale + beta, the one formula of the normalising forwards,
     /// which the fused backward repeats bit for bit. Subtracting the mean first keeps z exact to rounding also for
@@ -111,7 +119,7 @@ public enum BatchNorm {
     /// s = sigmoid(z) = y / z and silu'(z) = s + y * (1 - s). That quotient is only sound for the very z the forward
     /// activated, so z is recomputed with `normalizeActivate`'s exact arithmetic (a z rounded differently near 0 would
     /// make y / z arbitrarily large), and s is kept in sigmoid's range [0, 1]. `inputGradient` then finishes dL/dx from
-    /// dz and the (possibly all-reduced) sums. `scratch` holds 3C floats.
+    /// dz and the (possibly all-reduced) sums. `scratch` holds `scratchCount(channels:)` floats.
     public static func activationBackwardMoments(
         input: UnsafePointer<Float>, output: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>, pixels: Int, channels c: Int,
         mean: UnsafePointer<Float>, invStd: UnsafePointer<Float>, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
@@ -142,29 +150,41 @@ public enum BatchNorm {
         _ normGradient: UnsafeMutablePointer<Float>, _ sums: UnsafeMutablePointer<Double>, _ scratch: UnsafeMutablePointer<Float>,
         _ derivative: (_ z: Float, _ y: Float) -> Float
     ) {
-        let scale = scratch, blockDz = scratch + c, blockDzXhat = scratch + 2 * c
-        setScale(invStd: invStd, gamma: gamma, channels: c, scale: scale)
+        let rows = WideRows(channels: c), w = rows.width
+        let wideScale = scratch, blockDz = scratch + w, blockDzXhat = scratch + 2 * w
+        setScale(invStd: invStd, gamma: gamma, channels: c, scale: wideScale)
+        rows.repeatChannels(wideScale)
+        let wideMean = rows.wide(mean, scratch: scratch + 3 * w), wideInvStd = rows.wide(invStd, scratch: scratch + 4 * w)
+        let wideBeta = rows.wide(beta, scratch: scratch + 5 * w)
         let sumDz = sums, sumDzXhat = sums + c
-        // Float partial sums over blocks of rows keep the inner loop vectorised; Double across blocks.
-        let block = 64
+        // Float partial sums over blocks of about 64 pixels keep the inner loop vectorised; Double across blocks.
+        let elements = pixels * c, block = rows.blockRows * w
         var start = 0
-        while start < pixels {
-            let end = min(start + block, pixels)
-            for j in 0..<c { blockDz[j] = 0; blockDzXhat[j] = 0 }
-            for p in start..<end {
-                let x = input + p * c, y = output + p * c, dy = outputGradient + p * c, dz = normGradient + p * c
-                for j in 0..<c {
-                    let centred = x[j] - mean[j]
-                    let xhat = centred * invStd[j]
-                    let g = dy[j] * derivative(centred * scale[j] + beta[j], y[j])
-                    dz[j] = g
-                    blockDz[j] += g
-                    blockDzXhat[j] += g * xhat
+        while start < elements {
+            let end = min(start + block, elements)
+            for i in 0..<w { blockDz[i] = 0; blockDzXhat[i] = 0 }
+            // Whole wide rows (a trip count of w lets the compiler see that the scratch vectors do not overlap), then
+            // the last pixels.
+            @inline(__always) func accumulate(row: Int, count: Int) {
+                let x = input + row, y = output + row, dy = outputGradient + row, dz = normGradient + row
+                for i in 0..<count {
+                    let centred = x[i] - wideMean[i]
+                    let xhat = centred * wideInvStd[i]
+                    let g = dy[i] * derivative(centred * wideScale[i] + wideBeta[i], y[i])
+                    dz[i] = g
+                    blockDz[i] += g
+                    blockDzXhat[i] += g * xhat
                 }
             }
-            for j in 0..<c {
-                sumDz[j] += Double(blockDz[j])
-                sumDzXhat[j] += Double(blockDzXhat[j])
+            var row = start
+            while row + w <= end {
+                accumulate(row: row, count: w)
+                row += w
+            }
+            if row < end { accumulate(row: row, count: end - row) }
+            for i in 0..<w {
+                sumDz[i % c] += Double(blockDz[i])
+                sumDzXhat[i % c] += Double(blockDzXhat[i])
             }
             start = end
         }
@@ -200,7 +220,7 @@ public enum BatchNorm {
     }
 
     /// dx (+)= gamma * invStd * (dy - sum_dy / M - xhat * sum_dy_xhat / M), with sums and M over the whole
-    /// (possibly all-reduced) batch.
+    /// (possibly all-reduced) batch. `scratch` holds `scratchCount(channels:)` floats.
     public static func inputGradient(
         input: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>, pixels: Int, channels c: Int,
         mean: UnsafePointer<Float>, invStd: UnsafePointer<Float>, gamma: UnsafePointer<Float>,
@@ -210,21 +230,61 @@ public enum BatchNorm {
         OpProfiler.measure(.batchNorm) {
             // dx = a * dy + b * (x - mean) + d with a = gamma*invStd, b = -a*invStd*meanDyXhat, d = -a*meanDy
             // (the mean subtracted first, as in the forward, so no large terms cancel)
-            let a = scratch, b = scratch + c, d = scratch + 2 * c
+            let rows = WideRows(channels: c), w = rows.width
+            let a = scratch, b = scratch + w, d = scratch + 2 * w
             for j in 0..<c {
                 let meanDy = Float(sums[j] / Double(count)), meanDyXhat = Float(sums[c + j] / Double(count))
                 a[j] = gamma[j] * invStd[j]
                 b[j] = -a[j] * invStd[j] * meanDyXhat
                 d[j] = -a[j] * meanDy
             }
-            for p in 0..<pixels {
-                let x = input + p * c, dy = outputGradient + p * c, dx = inputGradient + p * c
+            rows.repeatChannels(a)
+            rows.repeatChannels(b)
+            rows.repeatChannels(d)
+            let wideMean = rows.wide(mean, scratch: scratch + 3 * w)
+            @inline(__always) func finish(row: Int, count: Int) {
+                let x = input + row, dy = outputGradient + row, dx = inputGradient + row
                 if accumulate {
-                    for j in 0..<c { dx[j] += a[j] * dy[j] + b[j] * (x[j] - mean[j]) + d[j] }
+                    for i in 0..<count { dx[i] += a[i] * dy[i] + b[i] * (x[i] - wideMean[i]) + d[i] }
                 } else {
-                    for j in 0..<c { dx[j] = a[j] * dy[j] + b[j] * (x[j] - mean[j]) + d[j] }
+                    for i in 0..<count { dx[i] = a[i] * dy[i] + b[i] * (x[i] - wideMean[i]) + d[i] }
                 }
             }
+            let elements = pixels * c
+            var row = 0
+            while row + w <= elements {
+                finish(row: row, count: w)
+                row += w
+            }
+            if row < elements { finish(row: row, count: elements - row) }
         }
+    }
+}
+
+/// Rows of several pixels for loops over few channels: a loop over 16 channels is shorter than one unrolled vector
+/// body and runs scalar, so the backward passes run over `repeats` pixels at once (`width` = repeats * C >= 64
+/// elements), with each per-channel vector repeated `repeats` times.
+struct WideRows {
+    let channels: Int
+    let repeats: Int
+    var width: Int { repeats * channels }
+    /// Wide rows per block of about 64 pixels (the float partial sums' span).
+    var blockRows: Int { max(1, 64 / repeats) }
+
+    init(channels: Int) {
+        self.channels = channels
+        repeats = channels >= 32 ? 1 : (32 + channels - 1) / channels
+    }
+
+    /// `source[0..<C]` repeated to `width` floats: `source` itself for one pixel per row, else written to `scratch`.
+    func wide(_ source: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>) -> UnsafePointer<Float> {
+        guard repeats > 1 else { return source }
+        for r in 0..<repeats { (scratch + r * channels).update(from: source, count: channels) }
+        return UnsafePointer(scratch)
+    }
+
+    /// vector[C..<width] = vector[0..<C] repeated.
+    func repeatChannels(_ vector: UnsafeMutablePointer<Float>) {
+        for r in stride(from: 1, to: repeats, by: 1) { (vector + r * channels).update(from: vector, count: channels) }
     }
 }
