@@ -28,11 +28,15 @@ final class BatchNormActivation {
             if training {
                 moments.withUnsafeMutableBufferPointer { m in
                     m.update(repeating: 0)
+                    // The moments are taken about a shift near the mean. Under SyncBN it is the running mean, which every
+                    // replica holds equal; otherwise the batch's first pixel, since a rank's own running statistics are
+                    // not in checkpoints (rank 0's are) and must not steer its training.
                     let runningMean = state.values(batchNorm.runningMean)
-                    BatchNorm.addMoments(input: input, pixels: pixels, channels: c, shift: runningMean, moments: m.baseAddress!, scratch: scratch)
+                    let shift = context.statisticsReducer != nil ? UnsafePointer(runningMean) : input
+                    BatchNorm.addMoments(input: input, pixels: pixels, channels: c, shift: shift, moments: m.baseAddress!, scratch: scratch)
                     m[2 * c] = Double(pixels)
                     context.statisticsReducer?.sumAcrossReplicas(m)
-                    BatchNorm.statistics(moments: m.baseAddress!, shift: runningMean, count: Int(m[2 * c]), channels: c, eps: settings.eps,
+                    BatchNorm.statistics(moments: m.baseAddress!, shift: shift, count: Int(m[2 * c]), channels: c, eps: settings.eps,
                                          momentum: settings.momentum, mean: mean, invStd: invStd, runningMean: runningMean,
                                          runningVar: state.values(batchNorm.runningVar))
                 }

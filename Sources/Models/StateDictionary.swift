@@ -105,7 +105,7 @@ extension ModelState {
         let file = try SafeTensorsFile(contentsOf: path)
         var transfer = WeightTransfer()
         for entry in entries where entry.kind != .counter {
-            guard file.contains(entry.name), try file.info(entry.name).shape == entry.shape, try file.info(entry.name).dtype.isFloatingPoint else {
+            guard file.contains(entry.name), case let info = try file.info(entry.name), info.shape == entry.shape, info.dtype.isFloatingPoint else {
                 transfer.leftAsTheyWere.append(entry.name)
                 continue
             }

@@ -3,8 +3,8 @@
 /// forward  = `addMoments` -> [all-reduce sums] -> `statistics` -> `normalize`
 /// backward = `addGradientMoments` -> [all-reduce sums] -> `inputGradient` (+ parameter gradients from local sums).
 /// Sums are accumulated in Double so large batches keep float32-level accuracy, and taken about a per-channel shift
-/// (the running mean, which every replica holds equal) so that the variance E[d^2] - E[d]^2 does not cancel for
-/// channels whose mean is far from 0.
+/// near the mean (the same on every replica whose sums are added) so that the variance E[d^2] - E[d]^2 does not
+/// cancel for channels whose mean is far from 0.
 public enum BatchNorm {
     /// With d = x - shift: moments[0..<C] += sum d, moments[C..<2C] += sum d^2 over all pixels of input[P, C].
     /// `scratch` holds 2C floats.
@@ -37,7 +37,7 @@ public enum BatchNorm {
 
     /// From moments over `count` pixels taken about `shift`: mean[C], invStd[C] = 1/sqrt(var + eps) with the biased
     /// variance, and the running statistics updated as PyTorch does (unbiased variance, `momentum` weight on the new
-    /// value). `shift` may be `runningMean` itself: it is read before it is updated.
+    /// value). `shift` may be `runningMean` itself (it is read before it is updated) or the input's first pixel.
     public static func statistics(
         moments: UnsafePointer<Double>, shift: UnsafePointer<Float>, count: Int, channels c: Int, eps: Float, momentum: Float,
         mean: UnsafeMutablePointer<Float>, invStd: UnsafeMutablePointer<Float>,
@@ -262,7 +262,7 @@ public enum BatchNorm {
 }
 
 /// Rows of several pixels for loops over few channels: a loop over 16 channels is shorter than one unrolled vector
-/// body and runs scalar, so the backward passes run over `repeats` pixels at once (`width` = repeats * C >= 64
+/// body and runs scalar, so the backward passes run over `repeats` pixels at once (`width` = repeats * C >= 32
 /// elements), with each per-channel vector repeated `repeats` times.
 struct WideRows {
     let channels: Int

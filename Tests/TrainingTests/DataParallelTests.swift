@@ -21,7 +21,7 @@ final class DataParallelTests: XCTestCase {
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: directory) }
 
     private func config(epochs: Int, syncBN: Bool = true, model: String = "resnet18-spd", data: String = "data", imgsz: Int = 32,
-                        lr0: Double = 0.01) throws -> ExperimentConfig {
+                        lr0: Double = 0.01, maxStepsPerEpoch: Int = 0) throws -> ExperimentConfig {
         let file = directory.appendingPathComponent("experiment.yaml").path
         try """
         model: \(TrainerTests.root.path)/configs/models/\(model).yaml
@@ -38,6 +38,7 @@ final class DataParallelTests: XCTestCase {
         checkpoint_every_minutes: 0
         replica_check_every: 1
         bucket_mb: 8
+        max_steps_per_epoch: \(maxStepsPerEpoch)
         hyp_file: configs/hyps/hyp.scratch.yaml
         hyp:
           warmup_min_iterations: 0
@@ -59,11 +60,12 @@ final class DataParallelTests: XCTestCase {
         }
     }
 
-    /// After 4 steps (one epoch) of the same global batch, the 2-rank run's weights equal the 1-rank run's to 1e-5
-    /// relative: the norm of the difference of each tensor is at most 1e-5 of max(its norm, 1) (sums are taken in
-    /// another order, so elements near zero, e.g. BN biases that start at 0, differ by float rounding).
+    /// After a step of the same global batch, the 2-rank ResNet's weights equal the 1-rank run's to 1e-5 relative:
+    /// the norm of the difference of each tensor is at most 1e-5 of max(its norm, 1) (sums are taken in another
+    /// order, so elements near zero, e.g. BN biases that start at 0, differ by float rounding). One step only: ReLU
+    /// networks part at rounding level after 2-3 steps (see cluster/mpi-test); the detector test runs a whole epoch.
     func testTwoRanksEqualOneRankWithTheSameGlobalBatch() throws {
-        try assertRanksEqualOneRank(config(epochs: 1), ranks: [2])
+        try assertRanksEqualOneRank(config(epochs: 1, maxStepsPerEpoch: 1), ranks: [2])
     }
 
     /// The detector (SiLU throughout) on images with one or two boxes, so the ranks' parts of a batch hold different
