@@ -29,14 +29,31 @@ install_packages() {
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null || die "apt-get install ${missing[*]} failed"
 }
 
-# A Python virtual environment with pycocotools (from PyPI) for the COCO-metrics comparison tests; the tests
-# skip with a message when it cannot be made (e.g. no network to PyPI).
-prepare_pycocotools() {
-    local venv="$SPD_ROOT/.build/pyenv"
-    "$venv/bin/python" -c 'import pycocotools, numpy' 2>/dev/null && return 0
-    log "creating $venv with pycocotools"
-    { python3 -m venv "$venv" && "$venv/bin/pip" install --quiet pycocotools numpy; } \
-        || log "pycocotools unavailable: the COCO comparison tests will skip"
+# The Python test environment .build/pyenv, from the pinned cluster/requirements-test.txt (pycocotools, NumPy, Pillow,
+# PyTorch's CPU build and safetensors), which the comparison tests use. Remade when the requirements change. Without it
+# those tests skip with a message; under CI=true they fail, so CI stops here instead.
+prepare_python_test_environment() {
+    local venv="$SPD_ROOT/.build/pyenv" requirements="$SPD_ROOT/cluster/requirements-test.txt"
+    if [ -x "$venv/bin/python" ] && cmp -s "$requirements" "$venv/requirements-test.txt"; then return 0; fi
+    log "creating $venv from cluster/requirements-test.txt"
+    rm -rf "$venv"
+    if python3 -m venv "$venv" && "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"; then
+        cp "$requirements" "$venv/requirements-test.txt"
+    elif [ "${CI:-}" = true ]; then
+        die "could not install cluster/requirements-test.txt into $venv"
+    else
+        log "the Python test environment could not be made: the comparison tests will skip"
+    fi
+}
+
+# OpenBLAS's best core for this CPU, exported for the processes that do not start through spd (the XCTest runner,
+# Python): spd selects it for itself at start (`spd system`). An OPENBLAS_CORETYPE set by the caller is kept.
+select_blas_core() {
+    if [ -z "${OPENBLAS_CORETYPE:-}" ]; then
+        OPENBLAS_CORETYPE=$("$SPD_BIN" system --blas-core) || die "spd system --blas-core failed"
+        export OPENBLAS_CORETYPE
+    fi
+    log "$("$SPD_BIN" system)"
 }
 
 # mpirun options for ranks on this machine: shared memory transport, root allowed, one BLAS thread per rank.

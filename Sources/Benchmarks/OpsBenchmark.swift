@@ -23,7 +23,8 @@ public struct OpsBenchmark {
         let images = Tensor(TensorShape(n: batch, h: imageSize, w: imageSize, c: 3))
         for i in 0..<images.count { images.pointer[i] = random.uniform(0, 1) }
         _ = try model.forward(images, training: true)
-        output("OpenBLAS: \(BLAS.configuration), \(BLAS.threads) thread(s); \(modelFile) at \(imageSize)x\(imageSize), batch \(batch), best of \(repeats)")
+        output(BLASCore.description)
+        output("OpenBLAS build: \(BLAS.configuration); \(modelFile) at \(imageSize)x\(imageSize), batch \(batch), best of \(repeats)")
         output(try convolutionTable(model.convolutions))
         output(try stepBreakdown(model, images))
     }

@@ -17,6 +17,7 @@ public enum TrainingRun {
         if communicator.rank == 0 {
             output("spd train: \(config.name) on \(communicator.size) rank(s), global batch \(config.batch) (\(config.batch / max(communicator.size, 1)) per rank), "
                    + "\(config.epochs) epochs, run directory \(runDirectory)")
+            output(BLASCore.description)
         }
         switch try AnyModelDefinition(contentsOf: modelFile) {
         case let .detection(definition):

@@ -7,7 +7,14 @@ struct SPD: ParsableCommand {
         commandName: "spd",
         abstract: "SPDTrain: train SPD-Conv networks (YOLOv5-SPD, ResNet-SPD) on CPU clusters.",
         subcommands: [TrainCommand.self, ModelCommand.self, DataCommand.self, EvalCommand.self, DetectCommand.self, ValCommand.self, CheckpointCommand.self, ExportCommand.self, BenchCommand.self,
-                      CoordinatorCommand.self, SubmitCommand.self, StatusCommand.self, CancelCommand.self, LogsCommand.self, ReportCommand.self])
+                      CoordinatorCommand.self, SubmitCommand.self, StatusCommand.self, CancelCommand.self, LogsCommand.self, ReportCommand.self,
+                      SystemCommand.self])
+
+    /// Selects the BLAS kernels for this CPU (which may re-execute spd once), then runs the command.
+    static func main() {
+        BLASCoreSelection.selectBestCore()
+        main(nil)
+    }
 }
 
 /// Turns a user error into one line on stderr and exit code 1 (no stack dump).

@@ -1,5 +1,6 @@
 import Checksum
 import Foundation
+import TestSupport
 import XCTest
 
 final class SHA256Tests: XCTestCase {
@@ -99,7 +100,7 @@ final class SHA256Tests: XCTestCase {
 
     private func sha256sum(_ bytes: [UInt8]) throws -> String {
         let tool = "/usr/bin/sha256sum"
-        guard FileManager.default.isExecutableFile(atPath: tool) else { throw XCTSkip("sha256sum is not installed") }
+        try TestTools.requireExecutable(tool, "apt-get install coreutils")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: tool)
         let input = Pipe(), output = Pipe()

@@ -2,6 +2,7 @@ import Datasets
 import Foundation
 import Imaging
 import Shards
+import TestSupport
 import XCTest
 
 /// A fresh temporary directory, removed when the test ends.
@@ -56,23 +57,16 @@ func classIndex(_ sample: ShardSample) throws -> Int {
     try XCTUnwrap(Int(String(decoding: XCTUnwrap(sample["cls"]), as: UTF8.self)))
 }
 
-/// The shared fixtures directory, or a skip when it is absent.
+/// The fixture COCO set `name` in Tests/Fixtures (an error when it is absent).
 func sharedFixture(_ name: String) throws -> String {
-    let candidates = [
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../../shared/fixtures/\(name)").standardized.path,
-        "/work/shared/fixtures/\(name)",
-    ]
-    guard let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
-        throw XCTSkip("shared fixture \(name) not found (../shared is absent)")
-    }
-    return found
+    try TestFixtures.path(name)
 }
 
-/// The Fashion-MNIST directory of Debian's dataset-fashion-mnist, or a skip.
+/// The Fashion-MNIST directory of Debian's dataset-fashion-mnist (a skip without it, a failure under CI=true).
 func fashionMNISTDirectory() throws -> String {
     let directory = "/usr/share/datasets/fashion-mnist"
     guard FileManager.default.fileExists(atPath: directory + "/train-images-idx3-ubyte.gz") else {
-        throw XCTSkip("dataset-fashion-mnist is not installed (apt-get install dataset-fashion-mnist)")
+        throw TestTools.missing("dataset-fashion-mnist is not installed (apt-get install dataset-fashion-mnist)")
     }
     return directory
 }

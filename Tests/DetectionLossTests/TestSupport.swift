@@ -1,5 +1,6 @@
 import DetectionLoss
 import Foundation
+import TestSupport
 import XCTest
 
 /// A small deterministic generator (SplitMix64) so every test sees the same "random" data.
@@ -50,12 +51,9 @@ func evaluate(_ loss: YOLOLoss, _ levels: [LevelOutput], batch: Int, targets: [D
     return (breakdown, gradients)
 }
 
-/// The reference folder ../shared/reference/yolov5-spd-n beside the repository root, or nil when absent.
-func referenceDirectory(file: String = #filePath) -> URL? {
-    let repositoryRoot = URL(fileURLWithPath: file).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-    let directory = repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/reference/yolov5-spd-n")
-    return FileManager.default.fileExists(atPath: directory.path) ? directory : nil
+/// The reference folder Tests/Fixtures/reference/yolov5-spd-n (an error naming it when it is absent).
+func referenceDirectory() throws -> URL {
+    try TestFixtures.goldenYOLOv5SPDn
 }
 
 /// Reads raw little-endian float32 values.

@@ -1,5 +1,6 @@
 import Detection
 import Foundation
+import TestSupport
 import XCTest
 
 final class COCOResultsTests: XCTestCase {
@@ -26,13 +27,7 @@ final class COCOResultsTests: XCTestCase {
 
     /// Byte-for-byte the output of YOLOv5's save_one_json (float32 box arithmetic emulated with struct) + json.dumps.
     func testMatchesPythonJSONDump() throws {
-        let python = Process()
-        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        python.arguments = ["python3", "-c", "pass"]
-        python.standardError = FileHandle.nullDevice
-        guard (try? python.run()) != nil, { python.waitUntilExit(); return python.terminationStatus == 0 }() else {
-            throw XCTSkip("python3 is not available: COCO JSON not compared with Python's json")
-        }
+        try TestTools.requirePython(["json", "struct"])
         var generator = SystemRandomNumberGenerator()
         var results: [COCOResult] = []
         for i in 0..<200 {
@@ -62,8 +57,8 @@ final class COCOResultsTests: XCTestCase {
             sys.stdout.write(json.dumps(out))
             """
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script]
+        process.executableURL = TestTools.python
+        process.arguments = ["-c", script]
         let input = Pipe(), output = Pipe()
         process.standardInput = input
         process.standardOutput = output

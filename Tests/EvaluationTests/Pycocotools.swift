@@ -1,12 +1,12 @@
 import Evaluation
 import Foundation
+import TestSupport
 import XCTest
 
 /// Runs the reference, pycocotools, from the virtual environment `.build/pyenv` in the repository (cluster/test
 /// creates it with `python3 -m venv .build/pyenv && .build/pyenv/bin/pip install pycocotools numpy`).
 enum Pycocotools {
-    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let python = repositoryRoot.appendingPathComponent(".build/pyenv/bin/python")
+    static let python = TestTools.python
 
     /// What pycocotools reports for one ground truth and results file.
     struct Reference: Decodable {
@@ -17,9 +17,7 @@ enum Pycocotools {
     /// Evaluates every (instances file, results file) pair in one Python process. Skips the test when the
     /// environment or pycocotools is missing.
     static func evaluate(_ pairs: [(groundTruth: URL, detections: URL)], in directory: URL) throws -> [Reference] {
-        guard FileManager.default.isExecutableFile(atPath: python.path) else {
-            throw XCTSkip("no Python environment at \(python.path): create it with `python3 -m venv .build/pyenv && .build/pyenv/bin/pip install pycocotools numpy`")
-        }
+        try TestTools.requirePython(["pycocotools", "numpy"])
         let script = directory.appendingPathComponent("reference.py"), list = directory.appendingPathComponent("pairs.json")
         try Data(referenceScript.utf8).write(to: script)
         try JSONSerialization.data(withJSONObject: pairs.map { [$0.groundTruth.path, $0.detections.path] }).write(to: list)
@@ -34,7 +32,7 @@ enum Pycocotools {
         let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         if process.terminationStatus == 3 {
-            throw XCTSkip("pycocotools cannot be imported with \(python.path): \(errorText.split(separator: "\n").last ?? "")")
+            throw TestTools.missing("pycocotools cannot be imported with \(python.path): \(errorText.split(separator: "\n").last ?? "")")
         }
         guard process.terminationStatus == 0 else {
             throw PycocotoolsFailure(message: errorText)

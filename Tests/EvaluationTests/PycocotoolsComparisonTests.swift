@@ -1,5 +1,6 @@
 import Evaluation
 import Foundation
+import TestSupport
 import XCTest
 
 /// Every statistic and printed line of `COCOEvaluator` against pycocotools itself, on seeded random cases and on
@@ -21,7 +22,7 @@ final class PycocotoolsComparisonTests: XCTestCase {
 
     func testFixtureFilesWithGeneratedDetectionsMatchPycocotools() throws {
         let directory = try temporaryDirectory()
-        let fixtures = try sharedFixtures()
+        let fixtures = TestFixtures.directory
         var pairs: [(groundTruth: URL, detections: URL)] = []
         var summaries: [COCOSummary] = []
         for file in ["coco-labelme-voc/annotations.json", "coco-sahi-terrain/terrain2_coco.json"] {
@@ -54,13 +55,6 @@ final class PycocotoolsComparisonTests: XCTestCase {
         print("\(summaries.count) \(label)s against pycocotools, largest differences: \(report)")
     }
 
-    private func sharedFixtures() throws -> URL {
-        let fixtures = Pycocotools.repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/fixtures")
-        guard FileManager.default.fileExists(atPath: fixtures.path) else {
-            throw XCTSkip("fixtures not found at \(fixtures.path) (they live in ../shared beside the repository)")
-        }
-        return fixtures
-    }
 }
 
 extension XCTestCase {

@@ -6,7 +6,7 @@ import XCTest
 final class CodecTests: XCTestCase {
     func testPNGRoundTripIsExact() throws {
         for format in PixelFormat.allCases {
-            let image = TestSupport.gradientImage(width: 37, height: 23, format: format)
+            let image = ImagingFixtures.gradientImage(width: 37, height: 23, format: format)
             let decoded = try Image(decoding: image.pngData(), name: "round-trip.png", as: format)
             XCTAssertEqual(decoded, image)
         }
@@ -14,14 +14,14 @@ final class CodecTests: XCTestCase {
 
     func testPNMRoundTripIsExact() throws {
         for format in PixelFormat.allCases {
-            let image = TestSupport.gradientImage(width: 19, height: 11, format: format)
+            let image = ImagingFixtures.gradientImage(width: 19, height: 11, format: format)
             XCTAssertEqual(try Image(decoding: image.pnmData(), name: "round-trip.pnm", as: format), image)
         }
     }
 
     func testJPEGRoundTripIsClose() throws {
         for format in PixelFormat.allCases {
-            let image = TestSupport.gradientImage(width: 64, height: 48, format: format)
+            let image = ImagingFixtures.gradientImage(width: 64, height: 48, format: format)
             let decoded = try Image(decoding: image.jpegData(quality: 95), name: "round-trip.jpg", as: format)
             XCTAssertEqual([decoded.width, decoded.height], [64, 48])
             let differences = zip(decoded.pixels, image.pixels).map { abs(Int($0) - Int($1)) }
@@ -29,13 +29,13 @@ final class CodecTests: XCTestCase {
             XCTAssertLessThan(Double(differences.reduce(0, +)) / Double(differences.count), 3.0, "\(format)")
             XCTAssertLessThanOrEqual(differences.max()!, 40, "\(format)")
         }
-        let image = TestSupport.gradientImage(width: 64, height: 48)
+        let image = ImagingFixtures.gradientImage(width: 64, height: 48)
         XCTAssertLessThan(try image.jpegData(quality: 30).count, try image.jpegData(quality: 95).count)
     }
 
     func testJPEGQualityOutOfRangeIsAnError() {
-        TestSupport.assertImageError("<memory>: cannot encode JPEG: quality 0 is not in 1...100") {
-            _ = try TestSupport.gradientImage(width: 8, height: 8).jpegData(quality: 0)
+        ImagingFixtures.assertImageError("<memory>: cannot encode JPEG: quality 0 is not in 1...100") {
+            _ = try ImagingFixtures.gradientImage(width: 8, height: 8).jpegData(quality: 0)
         }
     }
 
@@ -64,8 +64,8 @@ final class CodecTests: XCTestCase {
     }
 
     func testWriteChoosesFormatByExtensionAndReplacesAtomically() throws {
-        let directory = try TestSupport.temporaryDirectory(for: self)
-        let image = TestSupport.gradientImage(width: 16, height: 12)
+        let directory = try ImagingFixtures.temporaryDirectory(for: self)
+        let image = ImagingFixtures.gradientImage(width: 16, height: 12)
         for name in ["a.png", "b.PPM", "c.jpg", "d.jpeg", "e.pgm"] {
             let path = directory.appendingPathComponent(name).path
             try image.write(toFile: path)
@@ -74,21 +74,21 @@ final class CodecTests: XCTestCase {
             if name == "a.png" || name == "b.PPM" { XCTAssertEqual(decoded, image, name) }
         }
         let path = directory.appendingPathComponent("a.png").path
-        try TestSupport.gradientImage(width: 5, height: 4).write(toFile: path)
+        try ImagingFixtures.gradientImage(width: 5, height: 4).write(toFile: path)
         XCTAssertEqual(try Image(contentsOfFile: path).width, 5)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted(),
                        ["a.png", "b.PPM", "c.jpg", "d.jpeg", "e.pgm"])
     }
 
     func testWriteErrorsNameTheFile() throws {
-        let directory = try TestSupport.temporaryDirectory(for: self)
-        let image = TestSupport.gradientImage(width: 4, height: 4)
+        let directory = try ImagingFixtures.temporaryDirectory(for: self)
+        let image = ImagingFixtures.gradientImage(width: 4, height: 4)
         let bmp = directory.appendingPathComponent("x.bmp").path
-        TestSupport.assertImageError("\(bmp): unknown image extension (use .jpg, .jpeg, .png, .ppm or .pgm)") {
+        ImagingFixtures.assertImageError("\(bmp): unknown image extension (use .jpg, .jpeg, .png, .ppm or .pgm)") {
             try image.write(toFile: bmp)
         }
         let missing = directory.appendingPathComponent("no/such/dir/x.png").path
-        TestSupport.assertImageError("\(missing): cannot write: No such file or directory") {
+        ImagingFixtures.assertImageError("\(missing): cannot write: No such file or directory") {
             try image.write(toFile: missing)
         }
     }

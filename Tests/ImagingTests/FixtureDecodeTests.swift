@@ -1,8 +1,9 @@
 import Foundation
 import Imaging
+import TestSupport
 import XCTest
 
-/// Decodes the real photos in ../shared/fixtures and checks them against their COCO annotations.
+/// Decodes the real photos in Tests/Fixtures and checks them against their COCO annotations.
 final class FixtureDecodeTests: XCTestCase {
     private struct COCOImage: Decodable {
         let file_name: String
@@ -16,7 +17,7 @@ final class FixtureDecodeTests: XCTestCase {
 
     /// (path of the image, COCO width, COCO height) for every fixture image.
     private func fixtureImages() throws -> [(path: String, width: Int, height: Int)] {
-        let fixtures = try TestSupport.sharedDirectory().appendingPathComponent("fixtures")
+        let fixtures = try ImagingFixtures.fixturesDirectory()
         var images: [(String, Int, Int)] = []
         for (directory, annotations) in [("coco-labelme-voc", "annotations.json"), ("coco-sahi-terrain", "terrain2_coco.json")] {
             let folder = fixtures.appendingPathComponent(directory)
@@ -52,15 +53,13 @@ final class FixtureDecodeTests: XCTestCase {
         }
     }
 
-    /// Decoding agrees with PIL (libjpeg-turbo too, default settings) when python3 has it.
+    /// Decoding agrees with PIL (libjpeg-turbo too, default settings) from the test environment .build/pyenv.
     func testDecodingMatchesPIL() throws {
-        guard Self.python3Has("PIL") else {
-            throw XCTSkip("python3 with PIL (Pillow) is not available: decoding not compared with PIL")
-        }
+        try TestTools.requirePython(["PIL"])
         for (path, _, _) in try fixtureImages() {
             let image = try Image(contentsOfFile: path)
             let script = "import sys; from PIL import Image; sys.stdout.buffer.write(Image.open(sys.argv[1]).convert('RGB').tobytes())"
-            let reference = try Self.run("/usr/bin/env", ["python3", "-c", script, path])
+            let reference = try Self.run(TestTools.python.path, ["-c", script, path])
             XCTAssertEqual(reference.count, image.pixels.count, path)
             let maxDifference = zip(reference, image.pixels).map { abs(Int($0) - Int($1)) }.max() ?? 0
             XCTAssertLessThanOrEqual(maxDifference, 1, path)
@@ -77,10 +76,6 @@ final class FixtureDecodeTests: XCTestCase {
         let seconds = Date().timeIntervalSince(start)
         print("JPEG decode \((path as NSString).lastPathComponent) from memory: \(Int(Double(iterations) / seconds)) images/s")
         XCTAssertGreaterThan(Double(iterations) / seconds, 20)
-    }
-
-    static func python3Has(_ module: String) -> Bool {
-        (try? run("/usr/bin/env", ["python3", "-c", "import \(module)"])) != nil
     }
 
     /// Standard output of a command; throws when it fails.

@@ -18,7 +18,7 @@ final class ResizeTests: XCTestCase {
     }
 
     func testHalvingAveragesPairsLikeArea() {
-        let image = TestSupport.gradientImage(width: 40, height: 30)
+        let image = ImagingFixtures.gradientImage(width: 40, height: 30)
         let bilinear = image.resized(width: 20, height: 15)
         let area = image.areaDownsampled(by: 2)
         XCTAssertEqual([area.width, area.height], [20, 15])
@@ -36,7 +36,7 @@ final class ResizeTests: XCTestCase {
     }
 
     func testSameSizeIsIdentity() {
-        let image = TestSupport.gradientImage(width: 9, height: 4)
+        let image = ImagingFixtures.gradientImage(width: 9, height: 4)
         XCTAssertEqual(image.resized(width: 9, height: 4), image)
     }
 }

@@ -3,7 +3,7 @@ import XCTest
 
 final class TensorConversionTests: XCTestCase {
     func testBatchIsNHWCOverTwoFiftyFive() {
-        let first = TestSupport.gradientImage(width: 5, height: 3)
+        let first = ImagingFixtures.gradientImage(width: 5, height: 3)
         let second = Image(width: 5, height: 3, format: .rgb, filledWith: 255)
         var tensor = [Float](repeating: -1, count: 2 * 3 * 5 * 3)
         tensor.withUnsafeMutableBufferPointer { Image.writeNormalizedBatch([first, second], into: $0.baseAddress!) }

@@ -1,17 +1,13 @@
 import Foundation
 import Imaging
+import TestSupport
 import XCTest
 
 /// Paths and helpers shared by the imaging tests.
-enum TestSupport {
-    /// `../shared` beside the repository root (three directories above this file).
-    static func sharedDirectory(file: String = #filePath) throws -> URL {
-        let root = URL(fileURLWithPath: file).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let shared = root.deletingLastPathComponent().appendingPathComponent("shared")
-        guard FileManager.default.fileExists(atPath: shared.appendingPathComponent("fixtures").path) else {
-            throw XCTSkip("reference fixtures not found at \(shared.path) (they live in ../shared beside the repository)")
-        }
-        return shared
+enum ImagingFixtures {
+    /// Tests/Fixtures, the repository's fixture photos (an error when it is absent).
+    static func fixturesDirectory() throws -> URL {
+        try TestFixtures.url("coco-labelme-voc").deletingLastPathComponent()
     }
 
     /// A fresh empty directory, removed when the test ends.

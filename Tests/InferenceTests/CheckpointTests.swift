@@ -4,6 +4,7 @@ import Imaging
 import Inference
 import Models
 import TensorFiles
+import TestSupport
 import XCTest
 
 /// `spd checkpoint list` and `spd export` on a real (tiny) run directory, intact and damaged, and weights from a
@@ -95,20 +96,16 @@ final class CheckpointTests: XCTestCase {
 
     /// PyTorch reads the export with load_state_dict(strict=True) into a module with the model's names, shapes and dtypes.
     func testExportLoadsInPyTorch() throws {
-        guard pythonSucceeds(["-c", "import importlib.util, sys; sys.exit(importlib.util.find_spec('torch') is None)"]) else { throw XCTSkip("python3 with torch is not installed: the PyTorch load is not checked") }
+        try TestTools.requirePython(["torch", "safetensors"])
         let out = "\(scratch!)/weights.safetensors"
         _ = try WeightsExport.export(runDirectory: "\(directory!)/run", ema: true, to: out)
         let model = try DetectionModel(definition: ModelDefinition(contentsOf: "\(directory!)/model.yaml"))
         let spec = model.state.entries.map { ["name": $0.name, "shape": $0.shape, "kind": $0.kind.isParameter ? "parameter" : ($0.kind == .counter ? "counter" : "buffer")] }
         try JSONSerialization.data(withJSONObject: spec).write(to: URL(fileURLWithPath: "\(scratch!)/spec.json"))
         let script = """
-        import json, struct, sys, torch
-        data = open(sys.argv[1], 'rb').read()
-        size = struct.unpack('<Q', data[:8])[0]
-        header, body = json.loads(data[8:8 + size]), data[8 + size:]
-        types = {'F32': torch.float32, 'I64': torch.int64}
-        state = {k: torch.frombuffer(bytearray(body[v['data_offsets'][0]:v['data_offsets'][1]]), dtype=types[v['dtype']]).reshape(v['shape'])
-                 for k, v in header.items() if k != '__metadata__'}
+        import json, sys, torch
+        from safetensors.torch import load_file
+        state = load_file(sys.argv[1])
         root = torch.nn.Module()
         for entry in json.load(open(sys.argv[2])):
             *path, leaf = entry['name'].split('.')
@@ -121,16 +118,21 @@ final class CheckpointTests: XCTestCase {
         root.load_state_dict(state, strict=True)
         assert all(torch.equal(v, state[k]) and v.dtype == state[k].dtype for k, v in root.state_dict().items())
         """
-        XCTAssertTrue(pythonSucceeds(["-c", script, out, "\(scratch!)/spec.json"]), "PyTorch could not load \(out) strictly")
+        let errors = try runPython(["-c", script, out, "\(scratch!)/spec.json"])
+        XCTAssertNil(errors, "PyTorch could not load \(out) strictly: \(errors ?? "")")
     }
 
-    private func pythonSucceeds(_ arguments: [String]) -> Bool {
+    /// Runs the test environment's Python; nil when it succeeds, else what it printed on stderr.
+    private func runPython(_ arguments: [String]) throws -> String? {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3"] + arguments
-        guard (try? process.run()) != nil else { return false }
+        process.executableURL = TestTools.python
+        process.arguments = arguments
+        let errors = Pipe()
+        process.standardError = errors
+        try process.run()
+        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        return process.terminationStatus == 0
+        return process.terminationStatus == 0 ? nil : text
     }
 
     /// A run directory as --weights: the best checkpoint's EMA weights, with the class count taken from them.

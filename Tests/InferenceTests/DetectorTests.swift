@@ -10,7 +10,7 @@ final class DetectorTests: XCTestCase {
     private var directory: String!
 
     override func setUpWithError() throws {
-        try Fixtures.requireShared()
+        try Fixtures.requireFixtures()
         directory = try Fixtures.temporaryDirectory()
     }
 

@@ -1,20 +1,18 @@
 import Foundation
+import TestSupport
 import XCTest
 
-/// Paths of the repository and of ../shared, and a check that a test's inputs exist.
+/// Paths of the repository and of its fixtures (Tests/Fixtures), and a check that a test's inputs exist.
 enum Fixtures {
-    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let shared = repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared")
-    static let photos = shared.appendingPathComponent("fixtures/coco-labelme-voc/JPEGImages").path
-    static let goldenWeights = shared.appendingPathComponent("reference/yolov5-spd-n/weights_seed0.safetensors").path
+    static let repositoryRoot = TestFixtures.repositoryRoot
+    static let photos = TestFixtures.directory.appendingPathComponent("coco-labelme-voc/JPEGImages").path
+    static let goldenWeights = TestFixtures.directory.appendingPathComponent("reference/yolov5-spd-n/weights_seed0.safetensors").path
 
     static func modelFile(_ name: String) -> String { repositoryRoot.appendingPathComponent("configs/models/\(name).yaml").path }
 
-    /// Skips the test when ../shared (the fixture photos and the golden YOLOv5-SPD-n weights) is absent.
-    static func requireShared() throws {
-        for path in [photos, goldenWeights] where !FileManager.default.fileExists(atPath: path) {
-            throw XCTSkip("\(path) is absent: ../shared with the fixture photos and golden weights is needed")
-        }
+    /// Fails the test when the fixture photos or the golden YOLOv5-SPD-n weights are absent from Tests/Fixtures.
+    static func requireFixtures() throws {
+        for path in [photos, goldenWeights] { _ = try TestFixtures.url(String(path.dropFirst(TestFixtures.directory.path.count + 1))) }
     }
 
     /// A fresh temporary directory.

@@ -3,7 +3,7 @@ import Models
 import Tensor
 import XCTest
 
-/// YOLOv5-SPD-n against tensors the reference PyTorch implementation produced (../shared/reference).
+/// YOLOv5-SPD-n against tensors the reference PyTorch implementation produced (Tests/Fixtures/reference).
 final class GoldenForwardTests: XCTestCase {
     private func loadReferenceModel() throws -> (DetectionModel, Tensor, URL) {
         let golden = try goldenDirectory()

@@ -1,21 +1,18 @@
 import Foundation
 import Models
 import Tensor
+import TestSupport
 import XCTest
 
-/// The repository root (three levels above this file).
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+/// The repository root.
+let repositoryRoot = TestFixtures.repositoryRoot
 
 /// configs/models/<name>.yaml
 func modelFile(_ name: String) -> String { repositoryRoot.appendingPathComponent("configs/models/\(name).yaml").path }
 
-/// ../shared/reference/yolov5-spd-n, or a skip naming what is missing.
+/// Tests/Fixtures/reference/yolov5-spd-n (an error naming it when it is absent).
 func goldenDirectory() throws -> URL {
-    let directory = repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/reference/yolov5-spd-n")
-    guard FileManager.default.fileExists(atPath: directory.path) else {
-        throw XCTSkip("../shared/reference/yolov5-spd-n is absent: golden comparison with the reference implementation skipped")
-    }
-    return directory
+    try TestFixtures.goldenYOLOv5SPDn
 }
 
 /// Reads a raw little-endian float32 file.

@@ -1,5 +1,6 @@
 import Foundation
 import Models
+import TestSupport
 import XCTest
 
 /// One state_dict entry as the reference listings give it.
@@ -10,16 +11,13 @@ struct StateDictRow: Equatable, CustomStringConvertible {
     var description: String { "\(name) \(shape) \(dtype)" }
 }
 
-/// ../shared/reference/resnet-state-dicts/<file>: its rows in order and the parameter total of its header, or a skip.
+/// Tests/Fixtures/reference/resnet-state-dicts/<file>: its rows in order and the parameter total of its header.
 func referenceStateDict(_ file: String) throws -> (rows: [StateDictRow], parameterCount: Int) {
-    let url = repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/reference/resnet-state-dicts/\(file)")
-    guard FileManager.default.fileExists(atPath: url.path) else {
-        throw XCTSkip("../shared/reference/resnet-state-dicts/\(file) is absent: comparison with the reference state_dict skipped")
-    }
+    let url = try TestFixtures.url("reference/resnet-state-dicts/\(file)")
     let lines = try String(contentsOf: url, encoding: .utf8).split(separator: "\n")
     let header = lines.filter { $0.hasPrefix("#") }.joined(separator: "\n")
     guard let total = header.firstMatch(of: /(\d+) params/)?.1, let parameterCount = Int(total) else {
-        throw XCTSkip("\(file): no parameter total in its header")
+        throw MissingTestInput(what: "\(file): no parameter total in its header")
     }
     let rows = lines.filter { !$0.hasPrefix("#") }.map { line -> StateDictRow in
         let fields = line.split(separator: "\t").map(String.init)

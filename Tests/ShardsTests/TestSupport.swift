@@ -1,6 +1,7 @@
 import Checksum
 import Foundation
 import Shards
+import TestSupport
 import XCTest
 
 /// A fresh temporary directory, removed by `XCTestCase.addTeardownBlock`.
@@ -86,9 +87,10 @@ func readAll(_ reader: ShardReader) throws -> [ShardSample] {
     return samples
 }
 
-/// Runs `tool` with `arguments`; returns stdout. Skips the test if the tool is missing or lacks zstd support.
+/// Runs `tool` with `arguments`; returns stdout. Skips the test (fails it under CI=true) if the tool is missing or
+/// lacks zstd support.
 func runTool(_ tool: String, _ arguments: [String], in directory: String? = nil) throws -> String {
-    guard FileManager.default.isExecutableFile(atPath: tool) else { throw XCTSkip("\(tool) is not installed") }
+    try TestTools.requireExecutable(tool, "apt-get install zstd tar")
     let process = Process()
     process.executableURL = URL(fileURLWithPath: tool)
     process.arguments = arguments
@@ -100,7 +102,7 @@ func runTool(_ tool: String, _ arguments: [String], in directory: String? = nil)
     let printed = output.fileHandleForReading.readDataToEndOfFile()
     let complaints = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     process.waitUntilExit()
-    if complaints.contains("zstd") && complaints.contains("not found") { throw XCTSkip("\(tool) cannot run zstd: \(complaints)") }
+    if complaints.contains("zstd") && complaints.contains("not found") { throw TestTools.missing("\(tool) cannot run zstd: \(complaints)") }
     XCTAssertEqual(process.terminationStatus, 0, "\(tool) \(arguments.joined(separator: " ")): \(complaints)")
     return String(decoding: printed, as: UTF8.self)
 }

@@ -1,15 +1,15 @@
 import Foundation
+import TestSupport
 import XCTest
 @testable import TensorFiles
 
-/// Checks our .npy files against NumPy itself, run as `python3` (skipped when NumPy is not installed).
+/// Checks our .npy files against NumPy itself, from the test environment .build/pyenv (a skip without it, a failure
+/// under CI=true).
 final class NumPyInteropTests: XCTestCase {
     private var directory: TemporaryDirectory!
 
     override func setUpWithError() throws {
-        guard (try? runPython("import numpy")) != nil else {
-            throw XCTSkip("python3 with numpy is not available (`python3 -c 'import numpy'` failed); skipping NumPy interop tests")
-        }
+        try TestTools.requirePython(["numpy"])
         directory = try TemporaryDirectory()
     }
 
@@ -73,11 +73,11 @@ final class NumPyInteropTests: XCTestCase {
     }
 }
 
-/// Runs `python3 -c script arguments...` and returns its standard output; throws when it fails.
+/// Runs `python -c script arguments...` (the test environment's) and returns its standard output; throws when it fails.
 private func runPython(_ script: String, arguments: [String] = []) throws -> String {
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", script] + arguments
+    process.executableURL = TestTools.python
+    process.arguments = ["-c", script] + arguments
     let output = Pipe()
     let errors = Pipe()
     process.standardOutput = output

@@ -1,14 +1,11 @@
+import TestSupport
 import XCTest
 @testable import TensorFiles
 
-/// Reads the reference YOLOv5-SPD-n state_dict written by PyTorch (shared/reference, see shared/README.md).
+/// Reads the reference YOLOv5-SPD-n state_dict written by PyTorch (Tests/Fixtures/reference, see Tests/Fixtures/README.md).
 final class SafeTensorsReferenceTests: XCTestCase {
     private func openReference() throws -> SafeTensorsFile {
-        let path = sharedReferencePath("reference/yolov5-spd-n/weights_seed0.safetensors")
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw XCTSkip("reference weights not found at \(path) (../shared beside the repository); skipping")
-        }
-        return try SafeTensorsFile(contentsOf: path)
+        try SafeTensorsFile(contentsOf: TestFixtures.path("reference/yolov5-spd-n/weights_seed0.safetensors"))
     }
 
     func testNamesShapesAndDTypes() throws {

@@ -24,13 +24,6 @@ final class TemporaryDirectory {
     }
 }
 
-/// /work/shared/... beside the repository: the repository root is three levels above this file.
-func sharedReferencePath(_ relative: String, filePath: String = #filePath) -> String {
-    let repositoryRoot = URL(fileURLWithPath: filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-    return repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared").appendingPathComponent(relative).path
-}
-
 func writeFile(_ path: String, _ bytes: [UInt8]) throws {
     try Data(bytes).write(to: URL(fileURLWithPath: path))
 }

@@ -1,12 +1,12 @@
 import Foundation
 import Tensor
+import TestSupport
 import XCTest
 
 final class LayoutOpsTests: XCTestCase {
     /// The SPD example the reference implementation produced (reference.json): input arange(32) as 1x2x4x4 NCHW.
     func testSpaceToDepthMatchesReferenceExample() throws {
-        guard let shared = sharedDirectory() else { throw XCTSkip("../shared is absent: the SPD golden example cannot be checked") }
-        let data = try Data(contentsOf: shared.appendingPathComponent("reference/yolov5-spd-n/reference.json"))
+        let data = try Data(contentsOf: TestFixtures.url("reference/yolov5-spd-n/reference.json"))
         let json = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
         let inputNCHW = try XCTUnwrap(json["spd_input_1x2x4x4_arange"] as? [Double]).map(Float.init)
         let expectedNCHW = try XCTUnwrap(json["spd_output_1x8x2x2"] as? [Double]).map(Float.init)

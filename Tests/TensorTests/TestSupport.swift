@@ -68,10 +68,3 @@ func assertClose(_ actual: [Float], _ expected: [Double], atol: Double = 1e-5, r
 func withPointers<R>(_ a: [Float], _ body: (UnsafePointer<Float>) throws -> R) rethrows -> R {
     try a.withUnsafeBufferPointer { try body($0.baseAddress!) }
 }
-
-/// The directory ../shared beside the repository, or nil (tests then skip with a message).
-func sharedDirectory() -> URL? {
-    let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    let shared = repo.deletingLastPathComponent().appendingPathComponent("shared")
-    return FileManager.default.fileExists(atPath: shared.path) ? shared : nil
-}

@@ -60,47 +60,47 @@ final class DataParallelTests: XCTestCase {
         }
     }
 
-    /// After a step of the same global batch, the 2-rank ResNet's weights equal the 1-rank run's to 1e-5 relative:
-    /// the norm of the difference of each tensor is at most 1e-5 of max(its norm, 1) (sums are taken in another
-    /// order, so elements near zero, e.g. BN biases that start at 0, differ by float rounding). One step only: ReLU
-    /// networks part at rounding level after 2-3 steps (see cluster/mpi-test); the detector test runs a whole epoch.
+    /// After a step of the same global batch, the 2-rank ResNet's update equals the 1-rank run's to 1e-2 of the update
+    /// (`WeightsComparison` from the initial weights). Why that bound: its ReLUs (and max-pool ties) make the gradient
+    /// jump where a rounding-level change flips a unit near 0, and each flip moves one position's share of a weight
+    /// gradient, about 1/(6 x 16 x 16) here. Measured on one step of this kind: 2 ranks against 1 differ by up to 6e-4 of
+    /// the update, OpenBLAS's Prescott against its Cooperlake kernels (1 rank) by 1e-4, and 2 ranks without SyncBN by
+    /// 1.2 to 1.5. So 1e-2 holds on any kernel family and still catches a wrong reduction. The smooth detector below
+    /// is held to float rounding (1e-5 of the weights) over a whole epoch.
     func testTwoRanksEqualOneRankWithTheSameGlobalBatch() throws {
-        try assertRanksEqualOneRank(config(epochs: 1, maxStepsPerEpoch: 1), ranks: [2])
+        try assertRanksEqualOneRank(config(epochs: 1, maxStepsPerEpoch: 1), ranks: [2], updateTolerance: 1e-2)
     }
 
     /// The detector (SiLU throughout) on images with one or two boxes, so the ranks' parts of a batch hold different
     /// numbers of boxes: 2 and 3 ranks equal 1 rank after 4 steps, because each rank's loss is normalised by the whole
-    /// batch's image and match counts.
+    /// batch's image and match counts. The bound, 1e-5 of max(||w||, 1) per tensor, is float32 rounding of sums taken
+    /// in another order (measured: 2e-6 on OpenBLAS's Prescott, Haswell and SkylakeX kernels alike).
     func testDetectorOnTwoAndThreeRanksEqualsOneRank() throws {
         try assertRanksEqualOneRank(config(epochs: 1, model: "tiny-spd", data: "detect", imgsz: 64, lr0: 0.001), ranks: [2, 3])
     }
 
-    private func assertRanksEqualOneRank(_ config: ExperimentConfig, ranks: [Int]) throws {
+    /// Trains 1 rank and then each of `ranks`, and compares the final weights: to 1e-5 of the weights, or, with an
+    /// `updateTolerance`, the updates from the initial weights to that fraction of the update.
+    private func assertRanksEqualOneRank(_ config: ExperimentConfig, ranks: [Int], updateTolerance: Double? = nil) throws {
         let single = directory.appendingPathComponent("single").path
         try train(ranks: 1, config: config, run: single)
+        let initial = try initialWeights(config)
         for count in ranks {
             let parallel = directory.appendingPathComponent("ranks-\(count)").path
             try train(ranks: count, config: config, run: parallel)
-            try assertSameWeights(config, single, parallel, "\(count) ranks")
+            let a = try SafeTensorsFile(contentsOf: "\(single)/checkpoints/last/model.safetensors")
+            let b = try SafeTensorsFile(contentsOf: "\(parallel)/checkpoints/last/model.safetensors")
+            let comparison = try WeightsComparison(a, b, from: updateTolerance == nil ? nil : initial)
+            for row in comparison.exceeding(updateTolerance ?? 1e-5) {
+                XCTFail("\(count) ranks: \(row.name) differs by \(row.difference)")
+            }
+            let moved = try WeightsComparison(a, initial)
+            XCTAssertGreaterThan(moved.largest?.difference ?? 0, 0, "training did not change the weights")
         }
     }
 
-    private func assertSameWeights(_ config: ExperimentConfig, _ single: String, _ parallel: String, _ label: String) throws {
-        let a = try SafeTensorsFile(contentsOf: "\(single)/checkpoints/last/model.safetensors")
-        let b = try SafeTensorsFile(contentsOf: "\(parallel)/checkpoints/last/model.safetensors")
-        let initial = try initialWeights(config)
-        var changed = false
-        for name in a.names where !name.hasSuffix("num_batches_tracked") {
-            let x = try a.floats(name), y = try b.floats(name)
-            let difference = zip(x, y).reduce(0.0) { $0 + Double($1.0 - $1.1) * Double($1.0 - $1.1) }.squareRoot()
-            let norm = x.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
-            XCTAssertLessThan(difference / max(norm, 1), 1e-5, "\(label): \(name)")
-            if let start = initial[name], start != x { changed = true }
-        }
-        XCTAssertTrue(changed, "training did not change the weights")
-    }
-
-    private func initialWeights(_ config: ExperimentConfig) throws -> [String: [Float]] {
+    /// The weights a run of `config` starts from (the model's seeded initialisation), as a state dict file.
+    private func initialWeights(_ config: ExperimentConfig) throws -> SafeTensorsFile {
         let state: ModelState
         switch try AnyModelDefinition(contentsOf: config.resolve(config.model)) {
         case let .classification(definition): state = try ClassificationModel(definition: definition, classes: 4, seed: UInt64(config.seed)).state
@@ -108,8 +108,7 @@ final class DataParallelTests: XCTestCase {
         }
         let path = directory.appendingPathComponent("initial.safetensors").path
         try state.save(to: path)
-        let file = try SafeTensorsFile(contentsOf: path)
-        return Dictionary(uniqueKeysWithValues: try file.names.filter { !$0.hasSuffix("num_batches_tracked") }.map { ($0, try file.floats($0)) })
+        return try SafeTensorsFile(contentsOf: path)
     }
 
     /// 1 epoch on 2 ranks, then resumed for a second epoch on 3 ranks and on 1 rank: both finish, with the epoch count

@@ -4,6 +4,7 @@ import Models
 import Tensor
 import TensorFiles
 import Training
+import TestSupport
 import XCTest
 
 /// `spd model forward`'s work: .npy in, PyTorch-layout .npy, loss.json and gradients out, checked against the
@@ -19,9 +20,8 @@ final class ForwardExportTests: XCTestCase {
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: directory) }
 
     func testEvalOutputsAndLossMatchReference() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let golden = root.deletingLastPathComponent().appendingPathComponent("shared/reference/yolov5-spd-n")
-        guard FileManager.default.fileExists(atPath: golden.path) else { throw XCTSkip("../shared/reference is absent: forward export check skipped") }
+        let root = TestFixtures.repositoryRoot
+        let golden = try TestFixtures.goldenYOLOv5SPDn
         func floats(_ name: String) throws -> [Float] {
             try Data(contentsOf: golden.appendingPathComponent(name)).withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
         }

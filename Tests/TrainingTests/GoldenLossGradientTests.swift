@@ -3,17 +3,15 @@ import Foundation
 import Models
 import Tensor
 import Training
+import TestSupport
 import XCTest
 
 /// YOLOv5-SPD-n forward + loss + backward against the reference implementation's loss items, build_targets
-/// counts and gradient checksums (../shared/reference/yolov5-spd-n/reference.json).
+/// counts and gradient checksums (Tests/Fixtures/reference/yolov5-spd-n/reference.json).
 final class GoldenLossGradientTests: XCTestCase {
     func testLossAndGradientChecksumsMatchReference() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let golden = root.deletingLastPathComponent().appendingPathComponent("shared/reference/yolov5-spd-n")
-        guard FileManager.default.fileExists(atPath: golden.path) else {
-            throw XCTSkip("../shared/reference/yolov5-spd-n is absent: golden loss and gradient comparison skipped")
-        }
+        let root = TestFixtures.repositoryRoot
+        let golden = try TestFixtures.goldenYOLOv5SPDn
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: golden.appendingPathComponent("reference.json"))) as! [String: Any]
         let model = try DetectionModel(definition: ModelDefinition(contentsOf: root.appendingPathComponent("configs/models/yolov5-spd-n.yaml").path))
         try model.state.load(from: golden.appendingPathComponent("weights_seed0.safetensors").path)
