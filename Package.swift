@@ -18,6 +18,18 @@ let kernelFlags: [SwiftSetting] = [
     .unsafeFlags(["-Ounchecked"] + (targetCPU.isEmpty ? [] : ["-target-cpu", targetCPU]), .when(configuration: .release)),
 ]
 
+/// The AVX-512 build of the kernels (module KernelsAVX512, the same source files as Kernels): AVX-512 F/CD/BW/DQ/VL
+/// (`skylake-avx512`, what every AVX-512 server CPU has) with 512-bit vectors preferred (LLVM otherwise keeps 256-bit
+/// vectors on Intel targets). `Tensor.KernelVariant` runs it only on CPUs with those extensions.
+#if arch(x86_64)
+let avx512KernelFlags: [SwiftSetting] = [
+    .unsafeFlags(["-Ounchecked", "-target-cpu", "skylake-avx512",
+                  "-Xcc", "-Xclang", "-Xcc", "-target-feature", "-Xcc", "-Xclang", "-Xcc", "-prefer-256-bit"], .when(configuration: .release)),
+]
+#else
+let avx512KernelFlags = kernelFlags
+#endif
+
 let package = Package(
     name: "SPDTrain",
     platforms: [.macOS(.v13)],
@@ -38,8 +50,14 @@ let package = Package(
         .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
-        // Tensor engine: NHWC storage, ops with paired forward/backward, GEMM through OpenBLAS.
-        .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: kernelFlags),
+        // The kernel set's interface: the protocol and the value types its kernels take (shapes, conv geometry).
+        .target(name: "KernelInterface", swiftSettings: kernelFlags),
+        // The project's own hot loops (BN + activation, pointwise, im2col, SPD/layout, pooling, optimizers), baseline build.
+        .target(name: "Kernels", dependencies: ["KernelInterface"], swiftSettings: kernelFlags),
+        // The same kernels (Sources/KernelsAVX512 links to Sources/Kernels' files) compiled for AVX-512.
+        .target(name: "KernelsAVX512", dependencies: ["KernelInterface"], swiftSettings: avx512KernelFlags),
+        // Tensor engine: NHWC storage, ops with paired forward/backward, GEMM through OpenBLAS, the kernel variant choice.
+        .target(name: "Tensor", dependencies: ["CBLAS", "KernelInterface", "Kernels", "KernelsAVX512"], swiftSettings: kernelFlags),
         // Weight and array files: safetensors (PyTorch state_dict names) and NumPy .npy.
         .target(name: "TensorFiles"),
         // SHA-256, streaming, for shards and checkpoints.
@@ -82,7 +100,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         // The gate probe: fails on purpose under SPD_TEST_GATE_PROBE=1 (cluster/gate-test).
         .testTarget(name: "GateTests"),
-        .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor", "Kernels", "KernelsAVX512", "TestSupport"]),
         .testTarget(name: "TensorFilesTests", dependencies: ["TensorFiles", "TestSupport"]),
         .testTarget(name: "SampleStreamTests", dependencies: ["SampleStream", "Shards", "TestSupport"]),
         .testTarget(name: "DistributedTests", dependencies: ["Distributed", "TestSupport"]),

@@ -11,27 +11,7 @@ public enum BatchNorm {
     public static func addMoments(input: UnsafePointer<Float>, pixels: Int, channels c: Int, shift: UnsafePointer<Float>,
                                   moments: UnsafeMutablePointer<Double>, scratch: UnsafeMutablePointer<Float>) {
         OpProfiler.measure(.batchNorm) {
-            let sum = moments, squares = moments + c, blockSum = scratch, blockSquares = scratch + c
-            // Float partial sums over blocks of rows keep the inner loop vectorised; Double across blocks.
-            let block = 64
-            var start = 0
-            while start < pixels {
-                let end = min(start + block, pixels)
-                for j in 0..<c { blockSum[j] = 0; blockSquares[j] = 0 }
-                for p in start..<end {
-                    let row = input + p * c
-                    for j in 0..<c {
-                        let d = row[j] - shift[j]
-                        blockSum[j] += d
-                        blockSquares[j] += d * d
-                    }
-                }
-                for j in 0..<c {
-                    sum[j] += Double(blockSum[j])
-                    squares[j] += Double(blockSquares[j])
-                }
-                start = end
-            }
+            KernelVariant.kernels.batchNormAddMoments(input: input, pixels: pixels, channels: c, shift: shift, moments: moments, scratch: scratch)
         }
     }
 
@@ -70,29 +50,16 @@ public enum BatchNorm {
     }
 
     /// Floats of scratch the backward passes need for `c` channels (the other functions need at most 3C).
-    public static func scratchCount(channels c: Int) -> Int { max(6 * WideRows(channels: c).width, 3 * c) }
+    public static func scratchCount(channels c: Int) -> Int { WideRows.batchNormScratchCount(channels: c) }
 
-    /// scale[C] = gamma * invStd: BN(x) = (x - mean) * scale + beta, the one formula of the normalising forwards,
-    /// which the fused backward repeats bit for bit. Subtracting the mean first keeps z exact to rounding also for
-    /// channels whose mean is many standard deviations from 0.
-    @inline(__always)
-    private static func setScale(invStd: UnsafePointer<Float>, gamma: UnsafePointer<Float>, channels c: Int, scale: UnsafeMutablePointer<Float>) {
-        for j in 0..<c { scale[j] = gamma[j] * invStd[j] }
-    }
-
-    /// output[P, C] = gamma * (input - mean) * invStd + beta.
+    /// output[P, C] = gamma * (input - mean) * invStd + beta, computed as (x - mean) * scale + beta with
+    /// scale = gamma * invStd, the one formula of the normalising forwards, which the fused backward repeats bit for bit.
     public static func normalize(
         input: UnsafePointer<Float>, pixels: Int, channels c: Int, mean: UnsafePointer<Float>, invStd: UnsafePointer<Float>,
         gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>
     ) {
-        OpProfiler.measure(.batchNorm) {
-            let scale = scratch
-            setScale(invStd: invStd, gamma: gamma, channels: c, scale: scale)
-            for p in 0..<pixels {
-                let x = input + p * c, y = output + p * c
-                for j in 0..<c { y[j] = (x[j] - mean[j]) * scale[j] + beta[j] }
-            }
-        }
+        normalizeActivate(input: input, pixels: pixels, channels: c, mean: mean, invStd: invStd, gamma: gamma, beta: beta,
+                          activation: .identity, output: output, scratch: scratch)
     }
 
     /// output[P, C] = act(gamma * (input - mean) * invStd + beta): normalisation and activation in one pass.
@@ -102,24 +69,15 @@ public enum BatchNorm {
         scratch: UnsafeMutablePointer<Float>
     ) {
         OpProfiler.measure(.batchNorm) {
-            let scale = scratch
-            setScale(invStd: invStd, gamma: gamma, channels: c, scale: scale)
-            activation.withFunction { act in
-                for p in 0..<pixels {
-                    let x = input + p * c, y = output + p * c
-                    for j in 0..<c { y[j] = act((x[j] - mean[j]) * scale[j] + beta[j]) }
-                }
-            }
+            KernelVariant.kernels.batchNormNormalize(input: input, pixels: pixels, channels: c, mean: mean, invStd: invStd, gamma: gamma,
+                                                     beta: beta, activation: activation, output: output, scratch: scratch)
         }
     }
 
-    /// Backward through y = act(BN(x)) up to the BN input, first pass: with z = gamma * xhat + beta recomputed from x,
-    /// dz = doutput * act'(z) is written to `normGradient` and sums[0..<C] += sum dz, sums[C..<2C] += sum dz * xhat.
-    /// `output` is the forward's y, which gives SiLU's derivative without another exponential:
-    /// s = sigmoid(z) = y / z and silu'(z) = s + y * (1 - s). That quotient is only sound for the very z the forward
-    /// activated, so z is recomputed with `normalizeActivate`'s exact arithmetic (a z rounded differently near 0 would
-    /// make y / z arbitrarily large), and s is kept in sigmoid's range [0, 1]. `inputGradient` then finishes dL/dx from
-    /// dz and the (possibly all-reduced) sums. `scratch` holds `scratchCount(channels:)` floats.
+    /// Backward through y = act(BN(x)) up to the BN input, first pass: with z = gamma * xhat + beta recomputed from x
+    /// exactly as the forward did, dz = doutput * act'(z) is written to `normGradient` and sums[0..<C] += sum dz,
+    /// sums[C..<2C] += sum dz * xhat (SiLU's derivative comes from the forward's output y). `inputGradient` then
+    /// finishes dL/dx from dz and the (possibly all-reduced) sums. `scratch` holds `scratchCount(channels:)` floats.
     public static func activationBackwardMoments(
         input: UnsafePointer<Float>, output: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>, pixels: Int, channels c: Int,
         mean: UnsafePointer<Float>, invStd: UnsafePointer<Float>, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
@@ -127,66 +85,9 @@ public enum BatchNorm {
         scratch: UnsafeMutablePointer<Float>
     ) {
         OpProfiler.measure(.batchNorm) {
-            switch activation {
-            case .silu:
-                accumulateActivationBackward(input, output, outputGradient, pixels, c, mean, invStd, gamma, beta, normGradient, sums, scratch) { z, y in
-                    let s = z != 0 ? min(max(y / z, 0), 1) : 0.5
-                    return s + y * (1 - s)
-                }
-            case .relu:
-                accumulateActivationBackward(input, output, outputGradient, pixels, c, mean, invStd, gamma, beta, normGradient, sums, scratch) { z, _ in
-                    z > 0 ? 1 : 0
-                }
-            case .identity:
-                accumulateActivationBackward(input, output, outputGradient, pixels, c, mean, invStd, gamma, beta, normGradient, sums, scratch) { _, _ in 1 }
-            }
-        }
-    }
-
-    @inline(__always)
-    private static func accumulateActivationBackward(
-        _ input: UnsafePointer<Float>, _ output: UnsafePointer<Float>, _ outputGradient: UnsafePointer<Float>, _ pixels: Int, _ c: Int,
-        _ mean: UnsafePointer<Float>, _ invStd: UnsafePointer<Float>, _ gamma: UnsafePointer<Float>, _ beta: UnsafePointer<Float>,
-        _ normGradient: UnsafeMutablePointer<Float>, _ sums: UnsafeMutablePointer<Double>, _ scratch: UnsafeMutablePointer<Float>,
-        _ derivative: (_ z: Float, _ y: Float) -> Float
-    ) {
-        let rows = WideRows(channels: c), w = rows.width
-        let wideScale = scratch, blockDz = scratch + w, blockDzXhat = scratch + 2 * w
-        setScale(invStd: invStd, gamma: gamma, channels: c, scale: wideScale)
-        rows.repeatChannels(wideScale)
-        let wideMean = rows.wide(mean, scratch: scratch + 3 * w), wideInvStd = rows.wide(invStd, scratch: scratch + 4 * w)
-        let wideBeta = rows.wide(beta, scratch: scratch + 5 * w)
-        let sumDz = sums, sumDzXhat = sums + c
-        // Float partial sums over blocks of about 64 pixels keep the inner loop vectorised; Double across blocks.
-        let elements = pixels * c, block = rows.blockRows * w
-        var start = 0
-        while start < elements {
-            let end = min(start + block, elements)
-            for i in 0..<w { blockDz[i] = 0; blockDzXhat[i] = 0 }
-            // Whole wide rows (a trip count of w lets the compiler see that the scratch vectors do not overlap), then
-            // the last pixels.
-            @inline(__always) func accumulate(row: Int, count: Int) {
-                let x = input + row, y = output + row, dy = outputGradient + row, dz = normGradient + row
-                for i in 0..<count {
-                    let centred = x[i] - wideMean[i]
-                    let xhat = centred * wideInvStd[i]
-                    let g = dy[i] * derivative(centred * wideScale[i] + wideBeta[i], y[i])
-                    dz[i] = g
-                    blockDz[i] += g
-                    blockDzXhat[i] += g * xhat
-                }
-            }
-            var row = start
-            while row + w <= end {
-                accumulate(row: row, count: w)
-                row += w
-            }
-            if row < end { accumulate(row: row, count: end - row) }
-            for i in 0..<w {
-                sumDz[i % c] += Double(blockDz[i])
-                sumDzXhat[i % c] += Double(blockDzXhat[i])
-            }
-            start = end
+            KernelVariant.kernels.batchNormActivationBackward(input: input, output: output, outputGradient: outputGradient, pixels: pixels,
+                                                              channels: c, mean: mean, invStd: invStd, gamma: gamma, beta: beta,
+                                                              activation: activation, normGradient: normGradient, sums: sums, scratch: scratch)
         }
     }
 
@@ -196,15 +97,8 @@ public enum BatchNorm {
         mean: UnsafePointer<Float>, invStd: UnsafePointer<Float>, sums: UnsafeMutablePointer<Double>
     ) {
         OpProfiler.measure(.batchNorm) {
-            let sumDy = sums, sumDyXhat = sums + c
-            for p in 0..<pixels {
-                let x = input + p * c, dy = outputGradient + p * c
-                for j in 0..<c {
-                    let g = Double(dy[j])
-                    sumDy[j] += g
-                    sumDyXhat[j] += g * Double((x[j] - mean[j]) * invStd[j])
-                }
-            }
+            KernelVariant.kernels.batchNormAddGradientMoments(input: input, outputGradient: outputGradient, pixels: pixels, channels: c,
+                                                              mean: mean, invStd: invStd, sums: sums)
         }
     }
 
@@ -228,63 +122,9 @@ public enum BatchNorm {
         scratch: UnsafeMutablePointer<Float>
     ) {
         OpProfiler.measure(.batchNorm) {
-            // dx = a * dy + b * (x - mean) + d with a = gamma*invStd, b = -a*invStd*meanDyXhat, d = -a*meanDy
-            // (the mean subtracted first, as in the forward, so no large terms cancel)
-            let rows = WideRows(channels: c), w = rows.width
-            let a = scratch, b = scratch + w, d = scratch + 2 * w
-            for j in 0..<c {
-                let meanDy = Float(sums[j] / Double(count)), meanDyXhat = Float(sums[c + j] / Double(count))
-                a[j] = gamma[j] * invStd[j]
-                b[j] = -a[j] * invStd[j] * meanDyXhat
-                d[j] = -a[j] * meanDy
-            }
-            rows.repeatChannels(a)
-            rows.repeatChannels(b)
-            rows.repeatChannels(d)
-            let wideMean = rows.wide(mean, scratch: scratch + 3 * w)
-            @inline(__always) func finish(row: Int, count: Int) {
-                let x = input + row, dy = outputGradient + row, dx = inputGradient + row
-                if accumulate {
-                    for i in 0..<count { dx[i] += a[i] * dy[i] + b[i] * (x[i] - wideMean[i]) + d[i] }
-                } else {
-                    for i in 0..<count { dx[i] = a[i] * dy[i] + b[i] * (x[i] - wideMean[i]) + d[i] }
-                }
-            }
-            let elements = pixels * c
-            var row = 0
-            while row + w <= elements {
-                finish(row: row, count: w)
-                row += w
-            }
-            if row < elements { finish(row: row, count: elements - row) }
+            KernelVariant.kernels.batchNormInputGradient(input: input, outputGradient: outputGradient, pixels: pixels, channels: c, mean: mean,
+                                                         invStd: invStd, gamma: gamma, sums: sums, count: count, inputGradient: inputGradient,
+                                                         accumulate: accumulate, scratch: scratch)
         }
-    }
-}
-
-/// Rows of several pixels for loops over few channels: a loop over 16 channels is shorter than one unrolled vector
-/// body and runs scalar, so the backward passes run over `repeats` pixels at once (`width` = repeats * C >= 32
-/// elements), with each per-channel vector repeated `repeats` times.
-struct WideRows {
-    let channels: Int
-    let repeats: Int
-    var width: Int { repeats * channels }
-    /// Wide rows per block of about 64 pixels (the float partial sums' span).
-    var blockRows: Int { max(1, 64 / repeats) }
-
-    init(channels: Int) {
-        self.channels = channels
-        repeats = channels >= 32 ? 1 : (32 + channels - 1) / channels
-    }
-
-    /// `source[0..<C]` repeated to `width` floats: `source` itself for one pixel per row, else written to `scratch`.
-    func wide(_ source: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>) -> UnsafePointer<Float> {
-        guard repeats > 1 else { return source }
-        for r in 0..<repeats { (scratch + r * channels).update(from: source, count: channels) }
-        return UnsafePointer(scratch)
-    }
-
-    /// vector[C..<width] = vector[0..<C] repeated.
-    func repeatChannels(_ vector: UnsafeMutablePointer<Float>) {
-        for r in stride(from: 1, to: repeats, by: 1) { (vector + r * channels).update(from: vector, count: channels) }
     }
 }

@@ -1,26 +1,4 @@
-/// The geometry of a 2-D convolution over NHWC activations, with weights stored as
-/// [outChannels][kernel][kernel][inChannels] (`weightCount` floats) so that one im2col row matches one weight row.
-public struct ConvGeometry: Hashable, Sendable {
-    public var inChannels: Int
-    public var outChannels: Int
-    public var kernel: Int
-    public var stride: Int
-    public var padding: Int
-
-    public init(inChannels: Int, outChannels: Int, kernel: Int, stride: Int = 1, padding: Int? = nil) {
-        self.inChannels = inChannels
-        self.outChannels = outChannels
-        self.kernel = kernel
-        self.stride = stride
-        self.padding = padding ?? kernel / 2
-    }
-
-    /// Length of one im2col row: kernel * kernel * inChannels.
-    public var columns: Int { kernel * kernel * inChannels }
-    public var weightCount: Int { outChannels * columns }
-    /// A 1x1, stride-1, unpadded conv is a plain GEMM on the NHWC matrix.
-    public var isPointwise: Bool { kernel == 1 && stride == 1 && padding == 0 }
-
+extension ConvGeometry {
     /// The output shape for `input`, or an error naming `layer` when the input does not fit.
     public func outputShape(for input: TensorShape, layer: String) throws -> TensorShape {
         guard input.c == inChannels else {
@@ -35,11 +13,6 @@ public struct ConvGeometry: Hashable, Sendable {
             throw TensorError.shapeMismatch(layer: layer, message: "input \(input) is smaller than kernel \(kernel)")
         }
         return TensorShape(n: input.n, h: h, w: w, c: outChannels)
-    }
-
-    /// FLOPs (2 per multiply-add) of the forward pass producing `output`.
-    public func forwardFLOPs(output: TensorShape) -> Double {
-        2 * Double(output.pixels) * Double(outChannels) * Double(columns)
     }
 }
 
@@ -68,8 +41,7 @@ public enum Conv2D {
             var row = 0
             while row < pixels {
                 let rows = min(tile, pixels - row)
-                Im2Col.gather(input: input, inputShape: inputShape, outputShape: outputShape, geometry: g,
-                              firstRow: row, rowCount: rows, columns: columns)
+                Im2Col.gather(input: input, inputShape: inputShape, outputShape: outputShape, geometry: g, firstRow: row, rowCount: rows, columns: columns)
                 // out[rows, Cout] = cols[rows, K] * W^T[K, Cout]
                 BLAS.gemm(transA: false, transB: true, m: rows, n: g.outChannels, k: g.columns,
                           a: columns, lda: g.columns, b: weight, ldb: g.columns, beta: 0,
@@ -117,8 +89,7 @@ public enum Conv2D {
         var row = 0
         while row < pixels {
             let rows = min(tile, pixels - row)
-            Im2Col.gather(input: input, inputShape: inputShape, outputShape: outputShape, geometry: g,
-                          firstRow: row, rowCount: rows, columns: columns)
+            Im2Col.gather(input: input, inputShape: inputShape, outputShape: outputShape, geometry: g, firstRow: row, rowCount: rows, columns: columns)
             // dW[Cout, K] += dOut^T[Cout, rows] * cols[rows, K]
             BLAS.gemm(transA: true, transB: false, m: g.outChannels, n: g.columns, k: rows,
                       a: outputGradient + row * g.outChannels, lda: g.outChannels, b: columns, ldb: g.columns, beta: 1,
@@ -193,5 +164,27 @@ func addColumnSums(of matrix: UnsafePointer<Float>, rows: Int, columns: Int, to 
     for r in 0..<rows {
         let row = matrix + r * columns
         for j in 0..<columns { sums[j] += row[j] }
+    }
+}
+
+/// im2col and its adjoint for `Conv2D`'s tiles, booked under im2col (`KernelSet.im2col` and `col2imAdd`).
+enum Im2Col {
+    /// columns[rowCount, K] = receptive fields of output pixels firstRow ..< firstRow + rowCount.
+    static func gather(input: UnsafePointer<Float>, inputShape: TensorShape, outputShape: TensorShape, geometry: ConvGeometry,
+                       firstRow: Int, rowCount: Int, columns: UnsafeMutablePointer<Float>) {
+        OpProfiler.measure(.im2col) {
+            KernelVariant.kernels.im2col(input: input, inputShape: inputShape, outputShape: outputShape, geometry: geometry,
+                                         firstRow: firstRow, rowCount: rowCount, columns: columns)
+        }
+    }
+
+    /// inputGradient += the column-gradient rows of output pixels firstRow ..< firstRow + rowCount, put back where
+    /// `gather` took them from.
+    static func scatterAdd(columns: UnsafePointer<Float>, inputGradient: UnsafeMutablePointer<Float>, inputShape: TensorShape,
+                           outputShape: TensorShape, geometry: ConvGeometry, firstRow: Int, rowCount: Int) {
+        OpProfiler.measure(.im2col) {
+            KernelVariant.kernels.col2imAdd(columns: columns, inputGradient: inputGradient, inputShape: inputShape, outputShape: outputShape,
+                                            geometry: geometry, firstRow: firstRow, rowCount: rowCount)
+        }
     }
 }

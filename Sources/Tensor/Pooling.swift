@@ -17,27 +17,8 @@ public enum MaxPool {
     public static func forward(input: UnsafePointer<Float>, inputShape s: TensorShape, output: UnsafeMutablePointer<Float>,
                                outputShape o: TensorShape, kernel: Int, stride: Int, padding: Int, argmax: UnsafeMutablePointer<Int32>) {
         OpProfiler.measure(.layout) {
-            let c = s.c
-            for b in 0..<s.n {
-                for oy in 0..<o.h {
-                    let y0 = max(oy * stride - padding, 0), y1 = min(oy * stride - padding + kernel, s.h)
-                    for ox in 0..<o.w {
-                        let x0 = max(ox * stride - padding, 0), x1 = min(ox * stride - padding + kernel, s.w)
-                        let out = ((b * o.h + oy) * o.w + ox) * c
-                        let first = ((b * s.h + y0) * s.w + x0) * c
-                        for j in 0..<c { output[out + j] = input[first + j]; argmax[out + j] = Int32(first + j) }
-                        for y in y0..<y1 {
-                            for x in x0..<x1 {
-                                let at = ((b * s.h + y) * s.w + x) * c
-                                for j in 0..<c where input[at + j] > output[out + j] {
-                                    output[out + j] = input[at + j]
-                                    argmax[out + j] = Int32(at + j)
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+            KernelVariant.kernels.maxPool(input: input, inputShape: s, output: output, outputShape: o, kernel: kernel, stride: stride,
+                                          padding: padding, argmax: argmax)
         }
     }
 
@@ -45,8 +26,8 @@ public enum MaxPool {
     public static func backward(outputGradient: UnsafePointer<Float>, outputCount: Int, argmax: UnsafePointer<Int32>,
                                 inputGradient: UnsafeMutablePointer<Float>, inputCount: Int, accumulate: Bool) {
         OpProfiler.measure(.layout) {
-            if !accumulate { inputGradient.update(repeating: 0, count: inputCount) }
-            for i in 0..<outputCount { inputGradient[Int(argmax[i])] += outputGradient[i] }
+            KernelVariant.kernels.maxPoolBackward(outputGradient: outputGradient, outputCount: outputCount, argmax: argmax,
+                                                  inputGradient: inputGradient, inputCount: inputCount, accumulate: accumulate)
         }
     }
 }
@@ -55,16 +36,7 @@ public enum GlobalAveragePool {
     /// output[b, c] = mean over H*W of input[b, :, :, c]   [N, H, W, C] -> [N, 1, 1, C]
     public static func forward(input: UnsafePointer<Float>, inputShape s: TensorShape, output: UnsafeMutablePointer<Float>) {
         OpProfiler.measure(.layout) {
-            let area = s.h * s.w, scale = 1 / Float(area)
-            for b in 0..<s.n {
-                let out = output + b * s.c
-                out.update(repeating: 0, count: s.c)
-                for p in 0..<area {
-                    let row = input + (b * area + p) * s.c
-                    for j in 0..<s.c { out[j] += row[j] }
-                }
-                for j in 0..<s.c { out[j] *= scale }
-            }
+            KernelVariant.kernels.globalAveragePool(input: input, inputShape: s, output: output)
         }
     }
 
@@ -72,14 +44,8 @@ public enum GlobalAveragePool {
     public static func backward(outputGradient: UnsafePointer<Float>, inputShape s: TensorShape,
                                 inputGradient: UnsafeMutablePointer<Float>, accumulate: Bool) {
         OpProfiler.measure(.layout) {
-            let area = s.h * s.w, scale = 1 / Float(area)
-            for b in 0..<s.n {
-                let dy = outputGradient + b * s.c
-                for p in 0..<area {
-                    let dx = inputGradient + (b * area + p) * s.c
-                    if accumulate { for j in 0..<s.c { dx[j] += dy[j] * scale } } else { for j in 0..<s.c { dx[j] = dy[j] * scale } }
-                }
-            }
+            KernelVariant.kernels.globalAveragePoolBackward(outputGradient: outputGradient, inputShape: s, inputGradient: inputGradient,
+                                                            accumulate: accumulate)
         }
     }
 }

@@ -14,7 +14,7 @@ public enum SpaceToDepth {
     /// output[b, y, x, k*C + c] = input[b, 2y + dy, 2x + dx, c]
     public static func forward(input: UnsafePointer<Float>, inputShape s: TensorShape, output: UnsafeMutablePointer<Float>) {
         OpProfiler.measure(.layout) {
-            forEachBlock(s) { source, destination, c in (output + destination).update(from: input + source, count: c) }
+            KernelVariant.kernels.spaceToDepth(input: input, inputShape: s, output: output)
         }
     }
 
@@ -22,26 +22,7 @@ public enum SpaceToDepth {
     public static func backward(outputGradient: UnsafePointer<Float>, inputShape s: TensorShape,
                                 inputGradient: UnsafeMutablePointer<Float>, accumulate: Bool) {
         OpProfiler.measure(.layout) {
-            forEachBlock(s) { source, destination, c in
-                Elementwise.route(outputGradient + destination, into: inputGradient + source, count: c, accumulate: accumulate)
-            }
-        }
-    }
-
-    /// Calls body(inputOffset, outputOffset, C) for each of the 4 channel blocks of each output pixel.
-    @inline(__always)
-    private static func forEachBlock(_ s: TensorShape, _ body: (Int, Int, Int) -> Void) {
-        let c = s.c, oh = s.h / 2, ow = s.w / 2
-        for b in 0..<s.n {
-            for y in 0..<oh {
-                for x in 0..<ow {
-                    let out = ((b * oh + y) * ow + x) * 4 * c
-                    for k in 0..<4 {
-                        let dy = k & 1, dx = k >> 1
-                        body(((b * s.h + 2 * y + dy) * s.w + 2 * x + dx) * c, out + k * c, c)
-                    }
-                }
-            }
+            KernelVariant.kernels.spaceToDepthBackward(outputGradient: outputGradient, inputShape: s, inputGradient: inputGradient, accumulate: accumulate)
         }
     }
 }
@@ -51,7 +32,7 @@ public enum Upsample {
     /// output[b, y, x, :] = input[b, y/2, x/2, :]   [N, H, W, C] -> [N, 2H, 2W, C]
     public static func forward(input: UnsafePointer<Float>, inputShape s: TensorShape, output: UnsafeMutablePointer<Float>) {
         OpProfiler.measure(.layout) {
-            forEachPair(s) { source, destination, c in (output + destination).update(from: input + source, count: c) }
+            KernelVariant.kernels.upsample(input: input, inputShape: s, output: output)
         }
     }
 
@@ -59,20 +40,7 @@ public enum Upsample {
     public static func backward(outputGradient: UnsafePointer<Float>, inputShape s: TensorShape,
                                 inputGradient: UnsafeMutablePointer<Float>, accumulate: Bool) {
         OpProfiler.measure(.layout) {
-            if !accumulate { inputGradient.update(repeating: 0, count: s.count) }
-            forEachPair(s) { source, destination, c in
-                Elementwise.route(outputGradient + destination, into: inputGradient + source, count: c, accumulate: true)
-            }
-        }
-    }
-
-    @inline(__always)
-    private static func forEachPair(_ s: TensorShape, _ body: (Int, Int, Int) -> Void) {
-        let c = s.c, oh = 2 * s.h, ow = 2 * s.w
-        for b in 0..<s.n {
-            for y in 0..<oh {
-                for x in 0..<ow { body(((b * s.h + y / 2) * s.w + x / 2) * c, ((b * oh + y) * ow + x) * c, c) }
-            }
+            KernelVariant.kernels.upsampleBackward(outputGradient: outputGradient, inputShape: s, inputGradient: inputGradient, accumulate: accumulate)
         }
     }
 }
@@ -83,7 +51,7 @@ public enum Concat {
     public static func forward(input: UnsafePointer<Float>, channels c: Int, pixels: Int, output: UnsafeMutablePointer<Float>,
                                totalChannels: Int, offset: Int) {
         OpProfiler.measure(.layout) {
-            for p in 0..<pixels { (output + p * totalChannels + offset).update(from: input + p * c, count: c) }
+            KernelVariant.kernels.concat(input: input, channels: c, pixels: pixels, output: output, totalChannels: totalChannels, offset: offset)
         }
     }
 
@@ -91,9 +59,8 @@ public enum Concat {
     public static func backward(outputGradient: UnsafePointer<Float>, totalChannels: Int, offset: Int, channels c: Int, pixels: Int,
                                 inputGradient: UnsafeMutablePointer<Float>, accumulate: Bool) {
         OpProfiler.measure(.layout) {
-            for p in 0..<pixels {
-                Elementwise.route(outputGradient + p * totalChannels + offset, into: inputGradient + p * c, count: c, accumulate: accumulate)
-            }
+            KernelVariant.kernels.concatBackward(outputGradient: outputGradient, totalChannels: totalChannels, offset: offset, channels: c,
+                                                 pixels: pixels, inputGradient: inputGradient, accumulate: accumulate)
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Models
+import Tensor
 
 /// Updates parameters from their gradients; its state is part of a checkpoint.
 public protocol Optimizer: AnyObject {
@@ -54,14 +55,10 @@ public final class AdamW: Optimizer {
                 for entry in state.entries {
                     guard case let .parameter(group) = entry.kind, let rate = learningRates[group] else { continue }
                     let lr = Float(rate), decay = group == .weight ? weightDecay : 0
-                    let p = parameters + entry.offset, g = gradients + entry.offset
-                    let mp = m.baseAddress! + entry.offset, vp = v.baseAddress! + entry.offset
-                    for i in 0..<entry.count {
-                        p[i] *= 1 - lr * decay
-                        mp[i] = beta1 * mp[i] + (1 - beta1) * g[i]
-                        vp[i] = beta2 * vp[i] + (1 - beta2) * g[i] * g[i]
-                        p[i] -= lr * (mp[i] / correction1) / ((vp[i] / correction2).squareRoot() + eps)
-                    }
+                    KernelVariant.kernels.adamWStep(parameters: parameters + entry.offset, gradients: gradients + entry.offset,
+                                                    firstMoment: m.baseAddress! + entry.offset, secondMoment: v.baseAddress! + entry.offset,
+                                                    count: entry.count, learningRate: lr, weightDecay: decay, beta1: beta1, beta2: beta2,
+                                                    eps: eps, correction1: correction1, correction2: correction2)
                 }
             }
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Models
+import Tensor
 
 /// Exponential moving average of all float state (parameters and batch-norm buffers), YOLOv5's ModelEMA:
 /// decay = 0.9999 * (1 - exp(-updates / 2000)). The EMA copy is what is validated and saved.
@@ -32,7 +33,7 @@ public final class ModelEMA {
 
     private func blend(_ average: inout [Float], _ current: UnsafeMutableBufferPointer<Float>, _ d: Float) {
         average.withUnsafeMutableBufferPointer { a in
-            for i in 0..<a.count { a[i] = d * a[i] + (1 - d) * current[i] }
+            KernelVariant.kernels.exponentialMovingAverage(a.baseAddress!, current: current.baseAddress!, count: a.count, decay: d)
         }
     }
 

@@ -1,4 +1,5 @@
 import Models
+import Tensor
 
 /// SGD with momentum (PyTorch semantics, optionally Nesterov) over a model's parameter arena, with YOLOv5's three
 /// parameter groups: weight decay applies to conv/linear weights only, and each group has its own learning rate.
@@ -35,20 +36,9 @@ public final class SGD {
             for entry in state.entries {
                 guard case let .parameter(group) = entry.kind, let lr = learningRates[group] else { continue }
                 let decay = group == .weight ? weightDecay : 0
-                let p = parameters + entry.offset, g = gradients + entry.offset, buffer = v.baseAddress! + entry.offset
-                if nesterov {
-                    for i in 0..<entry.count {
-                        let d = g[i] + decay * p[i]
-                        buffer[i] = mu * buffer[i] + d
-                        p[i] -= lr * (d + mu * buffer[i])
-                    }
-                } else {
-                    for i in 0..<entry.count {
-                        let d = g[i] + decay * p[i]
-                        buffer[i] = mu * buffer[i] + d
-                        p[i] -= lr * buffer[i]
-                    }
-                }
+                KernelVariant.kernels.sgdStep(parameters: parameters + entry.offset, gradients: gradients + entry.offset,
+                                              velocity: v.baseAddress! + entry.offset, count: entry.count, learningRate: lr,
+                                              weightDecay: decay, momentum: mu, nesterov: nesterov)
             }
         }
     }

@@ -1,0 +1,1 @@
+../Kernels/BatchNormKernels.swift
