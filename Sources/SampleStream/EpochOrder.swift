@@ -15,6 +15,8 @@ public final class EpochOrder {
     private let starts: [Int]
     private var cachedWindow = -1
     private var cachedPermutation: [Int] = []
+    /// A given order (virtual indices by order index) instead of the seeded shuffle (`init(shardCounts:fixed:epoch:)`).
+    private let fixed: [Int]?
 
     /// Samples in the epoch.
     public var count: Int { starts.last! }
@@ -30,10 +32,26 @@ public final class EpochOrder {
         shardOrder = order
         var running = 0
         starts = order.map { index in defer { running += shardCounts[index] }; return running } + [order.reduce(0) { $0 + shardCounts[$1] }]
+        fixed = nil
+    }
+
+    /// A given order: the shards in their dataset order, one window over the whole epoch, and order index g at
+    /// virtual index `fixed[g]` (a permutation of 0 ..< the sample count, see `SampleOrderFile`).
+    public init(shardCounts: [Int], fixed: [Int], epoch: Int) {
+        precondition(fixed.count == shardCounts.reduce(0, +), "a fixed epoch order must cover every sample once")
+        self.shardCounts = shardCounts
+        seed = 0
+        self.epoch = epoch
+        window = max(fixed.count, 1)
+        shardOrder = Array(shardCounts.indices)
+        var running = 0
+        starts = shardCounts.map { count in defer { running += count }; return running } + [running]
+        self.fixed = fixed
     }
 
     /// The virtual index (position in the concatenation of permuted shards) of order index `g`.
     public func virtualIndex(ofOrderIndex g: Int) -> Int {
+        if let fixed { return fixed[g] }
         let w = g / window, start = w * window
         if w != cachedWindow {
             let size = min(window, count - start)

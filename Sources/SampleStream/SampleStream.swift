@@ -60,6 +60,7 @@ public final class SampleStream<Example>: @unchecked Sendable {
     private let transform: (inout SampleContext) throws -> Example
     private let prefetch: Int
     private let skipBad: Bool
+    private let fixedOrder: SampleOrderFile?
     private let condition = NSCondition()
     private var queue: [Result<StreamBatch<Example>, Error>] = []
     private var stopped = false
@@ -69,9 +70,11 @@ public final class SampleStream<Example>: @unchecked Sendable {
     public private(set) var waitSeconds = 0.0
 
     /// With `skipBad`, samples that fail to decode or transform, and shards that fail to read, are left out and
-    /// reported in `StreamBatch.skipped` instead of ending the stream.
+    /// reported in `StreamBatch.skipped` instead of ending the stream. With `fixedOrder`, epoch e takes the order's
+    /// epoch e (the caller checks it covers every epoch of the run) instead of the seeded shuffle.
     public init(dataset: Dataset, split: String, seed: UInt64, window: Int, layout: StreamLayout, start: StreamPosition,
-                prefetch: Int = 2, skipBad: Bool = false, transform: @escaping (inout SampleContext) throws -> Example) throws {
+                prefetch: Int = 2, skipBad: Bool = false, fixedOrder: SampleOrderFile? = nil,
+                transform: @escaping (inout SampleContext) throws -> Example) throws {
         self.dataset = dataset
         self.split = split
         self.shards = try dataset.shards(split: split)
@@ -81,6 +84,7 @@ public final class SampleStream<Example>: @unchecked Sendable {
         self.transform = transform
         self.prefetch = max(prefetch, 1)
         self.skipBad = skipBad
+        self.fixedOrder = fixedOrder
         position = start
         guard shards.reduce(0, { $0 + $1.samples }) > 0 else { throw StreamError.emptySplit(dataset: dataset.directory, split: split) }
     }
@@ -122,7 +126,11 @@ public final class SampleStream<Example>: @unchecked Sendable {
 
     private func produce() {
         let counts = shards.map(\.samples)
-        var order = EpochOrder(shardCounts: counts, seed: seed, epoch: position.epoch, window: window)
+        func epochOrder(_ epoch: Int) -> EpochOrder {
+            guard let fixedOrder else { return EpochOrder(shardCounts: counts, seed: seed, epoch: epoch, window: window) }
+            return EpochOrder(shardCounts: counts, fixed: fixedOrder.epochs[epoch % fixedOrder.epochs.count], epoch: epoch)
+        }
+        var order = epochOrder(position.epoch)
         let reader = WindowReader(dataset: dataset, shards: shards, order: order, skipBad: skipBad)
         while true {
             condition.lock()
@@ -131,7 +139,7 @@ public final class SampleStream<Example>: @unchecked Sendable {
             condition.unlock()
             if done { return }
             if order.epoch != position.epoch {
-                order = EpochOrder(shardCounts: counts, seed: seed, epoch: position.epoch, window: window)
+                order = epochOrder(position.epoch)
                 reader.reset(to: order)
             }
             let result = Result { try batch(at: position, order: order, reader: reader) }

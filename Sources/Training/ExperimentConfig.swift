@@ -66,6 +66,9 @@ public struct ExperimentConfig: Equatable, Sendable {
     /// another run's model.safetensors); tensors whose name and shape match are loaded at a fresh start, the others
     /// keep their initialisation. Not used on resume (the checkpoint holds the weights).
     public var weights: String?
+    /// A fixed sample order (`SampleOrderFile`: every training key, per epoch) instead of the seeded shuffle, e.g. to
+    /// replay another system's order. It must list at least `epochs` epochs.
+    public var sampleOrder: String?
     /// Where relative paths in the file are resolved.
     public var baseDirectory = FileManager.default.currentDirectoryPath
 
@@ -75,7 +78,7 @@ public struct ExperimentConfig: Equatable, Sendable {
         "name", "model", "data", "classes", "epochs", "batch", "nominal_batch", "imgsz", "world_size", "seed", "hyp_file", "hyp", "optimizer", "schedule", "milestones",
         "gamma", "ema", "sync_bn", "window", "train_split", "val_split", "val_every", "log_every", "checkpoint_every_steps",
         "checkpoint_every_minutes", "keep_checkpoints", "replica_check_every", "bucket_mb", "preprocess", "crop_padding", "max_steps_per_epoch", "record_samples", "stop_after_iterations", "skip_bad", "watchdog_seconds",
-        "weights",
+        "weights", "sample_order",
     ]
 
     /// Reads an experiment file and applies `overrides` ("key=value", "hyp.key=value").
@@ -179,6 +182,7 @@ public struct ExperimentConfig: Equatable, Sendable {
         case "skip_bad": skipBad = try bool()
         case "watchdog_seconds": watchdogSeconds = try double()
         case "weights": weights = value is NSNull || (value as? String) == "null" ? nil : try string()
+        case "sample_order": sampleOrder = value is NSNull || (value as? String) == "null" ? nil : try string()
         default:
             throw ConfigurationError(file: source, message: "unknown setting '\(key)' (known: \(Self.keys.sorted().joined(separator: ", ")))")
         }
@@ -221,7 +225,7 @@ public struct ExperimentConfig: Equatable, Sendable {
             "train_split: \(trainSplit)", "val_split: \(valSplit)", "val_every: \(valEvery)", "log_every: \(logEvery)",
             "checkpoint_every_steps: \(checkpointEverySteps)", "checkpoint_every_minutes: \(checkpointEveryMinutes)",
             "keep_checkpoints: \(keepCheckpoints)", "replica_check_every: \(replicaCheckEvery)", "bucket_mb: \(bucketMB)",
-            "preprocess: \(preprocess)", "crop_padding: \(cropPadding)", "max_steps_per_epoch: \(maxStepsPerEpoch)", "record_samples: \(recordSamples)", "stop_after_iterations: \(stopAfterIterations)", "skip_bad: \(skipBad)", "watchdog_seconds: \(watchdogSeconds)", "weights: \(weights.map(resolve) ?? "null")", "world_size: \(worldSize)", "hyp:",
+            "preprocess: \(preprocess)", "crop_padding: \(cropPadding)", "max_steps_per_epoch: \(maxStepsPerEpoch)", "record_samples: \(recordSamples)", "stop_after_iterations: \(stopAfterIterations)", "skip_bad: \(skipBad)", "watchdog_seconds: \(watchdogSeconds)", "weights: \(weights.map(resolve) ?? "null")", "sample_order: \(sampleOrder.map(resolve) ?? "null")", "world_size: \(worldSize)", "hyp:",
         ]
         let mirror = Mirror(reflecting: hyp)
         for child in mirror.children { if let label = child.label { lines.append("  \(label): \(child.value)") } }

@@ -48,6 +48,8 @@ public final class Trainer<Task: TrainingTask> {
     private let sampleLog: SampleLog?
     /// Samples this rank left out in the current epoch (skip_bad).
     private var skippedThisEpoch: [BadSample] = []
+    /// The run's fixed sample order (`sample_order`), or nil for the seeded shuffle.
+    private let fixedOrder: SampleOrderFile?
     private let startTime = monotonicSeconds()
 
     /// `runDirectory` is written by rank 0 only; `output` prints a line (rank 0's terminal or log).
@@ -74,6 +76,10 @@ public final class Trainer<Task: TrainingTask> {
         averager = GradientAverager(communicator: communicator, gradients: state.gradientBuffer, bucketBytes: Int(config.bucketMB * 1_048_576))
         replicaSums = communicator.size > 1 ? CommunicatorStatisticsReducer(communicator: communicator) : nil
         sampleLog = config.recordSamples ? try SampleLog(path: "\(runDirectory)/samples/rank-\(communicator.rank).txt") : nil
+        fixedOrder = try config.sampleOrder.map { try SampleOrderFile(path: config.resolve($0), dataset: dataset, split: config.trainSplit) }
+        if let fixedOrder, fixedOrder.epochs.count < config.epochs {
+            throw ConfigurationError(file: fixedOrder.path, message: "lists \(fixedOrder.epochs.count) epoch(s) but the run trains \(config.epochs)")
+        }
         progress = .start(worldSize: communicator.size, globalBatch: config.batch, identity: identity, lossCount: task.lossNames.count)
         try restoreOrStart(resume)
     }
@@ -104,7 +110,7 @@ public final class Trainer<Task: TrainingTask> {
         while progress.position.epoch < config.epochs {
             let stream = try SampleStream(dataset: dataset, split: config.trainSplit, seed: UInt64(config.seed), window: config.window,
                                           layout: layout, start: progress.position, prefetch: 2, skipBad: config.skipBad,
-                                          transform: task.trainingTransform())
+                                          fixedOrder: fixedOrder, transform: task.trainingTransform())
             defer { stream.stop() }
             let steps = config.maxStepsPerEpoch > 0 ? min(stream.stepsPerEpoch, config.maxStepsPerEpoch) : stream.stepsPerEpoch
             let schedule = OptimizerSchedule(hyperparameters: config.hyp, schedule: config.learningRateSchedule, epochs: config.epochs,
@@ -434,6 +440,10 @@ public final class Trainer<Task: TrainingTask> {
         let settings = "\(layout)|\(config.classes ?? -1)|\(config.imgsz)|\(config.seed)|\(config.batch)|\(config.nominalBatch)|\(config.hyp)|"
             + "\(config.optimizer)|\(config.schedule)|\(config.milestones)|\(config.window)|\(config.preprocess)|\(config.trainSplit)"
         hasher.update(Array(settings.utf8))
+        if let order = config.sampleOrder {
+            // A fixed order is part of the run: resuming with another would not continue it.
+            hasher.update(Array((try? Data(contentsOf: URL(fileURLWithPath: config.resolve(order)))) ?? Data()))
+        }
         return hasher.finalize().hex
     }
 

@@ -183,4 +183,48 @@ final class SampleStreamTests: XCTestCase {
         defer { strict.stop() }
         XCTAssertThrowsError(try strict.next())
     }
+
+    /// A sample order file replays its keys: 2 ranks of a global batch of 6 take the listed keys step by step, each
+    /// epoch its own list, across shards and without a window.
+    func testFixedSampleOrderIsReplayedAcrossRanksAndEpochs() throws {
+        let first = (0..<sampleCount).map { String(format: "s%03d", ($0 * 8) % sampleCount) }
+        let second = Array(first.reversed())
+        let path = directory.appendingPathComponent("order.json").path
+        try JSONSerialization.data(withJSONObject: ["epochs": [first, second]]).write(to: URL(fileURLWithPath: path))
+        let order = try SampleOrderFile(path: path, dataset: dataset, split: "train")
+        XCTAssertEqual(order.epochs.count, 2)
+        let streams = try (0..<2).map { rank in
+            try SampleStream(dataset: dataset, split: "train", seed: 42, window: 5, layout: StreamLayout(globalBatch: 6, worldSize: 2, rank: rank),
+                             start: StreamPosition(epoch: 0, step: 0), fixedOrder: order) { context in context.random.next() }
+        }
+        defer { streams.forEach { $0.stop() } }
+        var seen: [String] = []
+        for _ in 0..<8 { for s in streams { seen += try s.next().keys } }
+        // 21 samples in steps of 6: 4 steps per epoch, the last wrapping to the start of its epoch's order.
+        XCTAssertEqual(Array(seen[0..<24]), first + Array(first[0..<3]))
+        XCTAssertEqual(Array(seen[24..<48]), second + Array(second[0..<3]))
+    }
+
+    /// Every way a sample order file can be wrong is an error naming the file and the problem.
+    func testBadSampleOrderFilesAreErrorsNamingTheFile() throws {
+        let keys = (0..<sampleCount).map { String(format: "s%03d", $0) }
+        let cases: [(Any, String)] = [
+            (["epochs": [Array(keys.dropLast())]], "epoch 1 lists 20 of the split's 21 samples"),
+            (["epochs": [keys + ["s000"]]], "epoch 1: 's000' is listed twice"),
+            (["epochs": [keys, Array(keys.dropLast()) + ["nope"]]], "epoch 2: 'nope' is not a sample of"),
+            (["epochs": [[1, 2]]], "epoch 1 is not a list of sample keys"),
+            (["order": [keys]], "expected a JSON object"),
+        ]
+        for (index, (content, message)) in cases.enumerated() {
+            let path = directory.appendingPathComponent("bad\(index).json").path
+            try JSONSerialization.data(withJSONObject: content).write(to: URL(fileURLWithPath: path))
+            XCTAssertThrowsError(try SampleOrderFile(path: path, dataset: dataset, split: "train")) { error in
+                XCTAssertTrue("\(error)".hasPrefix("\(path): ") && "\(error)".contains(message), "\(error)")
+            }
+        }
+        let missing = directory.appendingPathComponent("missing.json").path
+        XCTAssertThrowsError(try SampleOrderFile(path: missing, dataset: dataset, split: "train")) { error in
+            XCTAssertTrue("\(error)".hasPrefix("\(missing): cannot read"), "\(error)")
+        }
+    }
 }
