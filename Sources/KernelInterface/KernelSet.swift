@@ -85,10 +85,11 @@ public protocol KernelSet {
     /// SGD with momentum (PyTorch): d = g + decay * p, v = mu * v + d, p -= lr * (d + mu * v) (Nesterov) or lr * v.
     static func sgdStep(parameters: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>, velocity: UnsafeMutablePointer<Float>,
                         count: Int, learningRate: Float, weightDecay: Float, momentum: Float, nesterov: Bool)
-    /// AdamW (PyTorch): p *= 1 - lr * decay; m, v moments; p -= lr * (m / c1) / (sqrt(v / c2) + eps).
-    static func adamWStep(parameters: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>, firstMoment: UnsafeMutablePointer<Float>,
-                          secondMoment: UnsafeMutablePointer<Float>, count: Int, learningRate: Float, weightDecay: Float,
-                          beta1: Float, beta2: Float, eps: Float, correction1: Float, correction2: Float)
+    /// Adam and AdamW (PyTorch): p *= 1 - lr * decoupledDecay (AdamW); g' = g + l2Decay * p (Adam's L2 decay);
+    /// m, v moments of g'; p -= lr * (m / c1) / (sqrt(v / c2) + eps).
+    static func adamStep(parameters: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>, firstMoment: UnsafeMutablePointer<Float>,
+                         secondMoment: UnsafeMutablePointer<Float>, count: Int, learningRate: Float, decoupledDecay: Float, l2Decay: Float,
+                         beta1: Float, beta2: Float, eps: Float, correction1: Float, correction2: Float)
     /// average = decay * average + (1 - decay) * current (the EMA of the weights).
     static func exponentialMovingAverage(_ average: UnsafeMutablePointer<Float>, current: UnsafePointer<Float>, count: Int, decay: Float)
 }

@@ -19,13 +19,14 @@ extension CPUKernels {
         }
     }
 
-    public static func adamWStep(parameters p: UnsafeMutablePointer<Float>, gradients g: UnsafePointer<Float>, firstMoment mp: UnsafeMutablePointer<Float>,
-                                 secondMoment vp: UnsafeMutablePointer<Float>, count: Int, learningRate lr: Float, weightDecay decay: Float,
-                                 beta1: Float, beta2: Float, eps: Float, correction1: Float, correction2: Float) {
+    public static func adamStep(parameters p: UnsafeMutablePointer<Float>, gradients g: UnsafePointer<Float>, firstMoment mp: UnsafeMutablePointer<Float>,
+                                secondMoment vp: UnsafeMutablePointer<Float>, count: Int, learningRate lr: Float, decoupledDecay: Float, l2Decay: Float,
+                                beta1: Float, beta2: Float, eps: Float, correction1: Float, correction2: Float) {
         for i in 0..<count {
-            p[i] *= 1 - lr * decay
-            mp[i] = beta1 * mp[i] + (1 - beta1) * g[i]
-            vp[i] = beta2 * vp[i] + (1 - beta2) * g[i] * g[i]
+            p[i] *= 1 - lr * decoupledDecay
+            let gradient = g[i] + l2Decay * p[i]
+            mp[i] = beta1 * mp[i] + (1 - beta1) * gradient
+            vp[i] = beta2 * vp[i] + (1 - beta2) * gradient * gradient
             p[i] -= lr * (mp[i] / correction1) / ((vp[i] / correction2).squareRoot() + eps)
         }
     }

@@ -29,18 +29,22 @@ extension SGD: Optimizer {
     }
 }
 
-/// AdamW (PyTorch semantics): decoupled weight decay on conv/linear weights only, betas (momentum, 0.999), eps 1e-8.
+/// Adam with betas (momentum, 0.999) and eps 1e-8 (PyTorch semantics), weight decay on conv/linear weights only:
+/// decoupled (AdamW, `decoupled: true`) or as an L2 term added to the gradient (Adam, as YOLOv5's `--adam` uses it).
 public final class AdamW: Optimizer {
     public var weightDecay: Float
+    /// AdamW's decoupled decay (true) or Adam's L2 decay (false).
+    public let decoupled: Bool
     public let beta2: Float = 0.999
     public let eps: Float = 1e-8
     private let state: ModelState
     private var firstMoment: [Float], secondMoment: [Float]
     private var steps = 0
 
-    public init(state: ModelState, weightDecay: Float) {
+    public init(state: ModelState, weightDecay: Float, decoupled: Bool = true) {
         self.state = state
         self.weightDecay = weightDecay
+        self.decoupled = decoupled
         firstMoment = [Float](repeating: 0, count: state.parameterCount)
         secondMoment = firstMoment
     }
@@ -55,10 +59,11 @@ public final class AdamW: Optimizer {
                 for entry in state.entries {
                     guard case let .parameter(group) = entry.kind, let rate = learningRates[group] else { continue }
                     let lr = Float(rate), decay = group == .weight ? weightDecay : 0
-                    KernelVariant.kernels.adamWStep(parameters: parameters + entry.offset, gradients: gradients + entry.offset,
-                                                    firstMoment: m.baseAddress! + entry.offset, secondMoment: v.baseAddress! + entry.offset,
-                                                    count: entry.count, learningRate: lr, weightDecay: decay, beta1: beta1, beta2: beta2,
-                                                    eps: eps, correction1: correction1, correction2: correction2)
+                    KernelVariant.kernels.adamStep(parameters: parameters + entry.offset, gradients: gradients + entry.offset,
+                                                   firstMoment: m.baseAddress! + entry.offset, secondMoment: v.baseAddress! + entry.offset,
+                                                   count: entry.count, learningRate: lr, decoupledDecay: decoupled ? decay : 0,
+                                                   l2Decay: decoupled ? 0 : decay, beta1: beta1, beta2: beta2, eps: eps,
+                                                   correction1: correction1, correction2: correction2)
                 }
             }
         }

@@ -197,7 +197,7 @@ public struct ExperimentConfig: Equatable, Sendable {
         if watchdogSeconds < 0 { throw fail("'watchdog_seconds' must be 0 (off) or positive, got \(watchdogSeconds)") }
         if nominalBatch < 1 { throw fail("'nominal_batch' must be at least 1, got \(nominalBatch)") }
         if imgsz < 1 { throw fail("'imgsz' must be positive, got \(imgsz)") }
-        if !["sgd", "adamw"].contains(optimizer) { throw fail("'optimizer' must be sgd or adamw, got \(optimizer)") }
+        if !["sgd", "adam", "adamw"].contains(optimizer) { throw fail("'optimizer' must be sgd, adam or adamw, got \(optimizer)") }
         if !["cosine", "linear", "step"].contains(schedule) { throw fail("'schedule' must be cosine, linear or step, got \(schedule)") }
         if schedule == "step" && milestones.isEmpty { throw fail("'schedule: step' needs 'milestones' (epochs)") }
         if cropPadding < 0 { throw fail("'crop_padding' must be 0 or more, got \(cropPadding)") }

@@ -70,9 +70,9 @@ public final class Trainer<Task: TrainingTask> {
         let state = task.state
         let schedule = OptimizerSchedule(hyperparameters: config.hyp, schedule: config.learningRateSchedule, epochs: config.epochs,
                                          batchesPerEpoch: 1, globalBatch: config.batch, nominalBatch: config.nominalBatch)
-        optimizer = config.optimizer == "adamw"
-            ? AdamW(state: state, weightDecay: Float(schedule.weightDecay))
-            : SGD(state: state, momentum: Float(config.hyp.momentum), nesterov: true, weightDecay: Float(schedule.weightDecay))
+        optimizer = config.optimizer == "sgd"
+            ? SGD(state: state, momentum: Float(config.hyp.momentum), nesterov: true, weightDecay: Float(schedule.weightDecay))
+            : AdamW(state: state, weightDecay: Float(schedule.weightDecay), decoupled: config.optimizer == "adamw")
         averager = GradientAverager(communicator: communicator, gradients: state.gradientBuffer, bucketBytes: Int(config.bucketMB * 1_048_576))
         replicaSums = communicator.size > 1 ? CommunicatorStatisticsReducer(communicator: communicator) : nil
         sampleLog = config.recordSamples ? try SampleLog(path: "\(runDirectory)/samples/rank-\(communicator.rank).txt") : nil

@@ -191,8 +191,8 @@ final class KernelVariantTests: XCTestCase {
         var moments = ((m, v), (m, v))
         let adam = run(p) { k, out in
             var first = m, second = v
-            k.adamWStep(parameters: out, gradients: g, firstMoment: &first, secondMoment: &second, count: count, learningRate: 0.001,
-                        weightDecay: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, correction1: 0.1, correction2: 0.001)
+            k.adamStep(parameters: out, gradients: g, firstMoment: &first, secondMoment: &second, count: count, learningRate: 0.001,
+                       decoupledDecay: 0.01, l2Decay: 0.0005, beta1: 0.9, beta2: 0.999, eps: 1e-8, correction1: 0.1, correction2: 0.001)
             if k == Baseline.self { moments.0 = (first, second) } else { moments.1 = (first, second) }
         }
         assertSame(adam.0, adam.1, "AdamW")

@@ -49,4 +49,45 @@ final class SGDTests: XCTestCase {
         SGD(state: state, momentum: 0.9, weightDecay: 0).step(learningRates: [.bias: 1])
         XCTAssertEqual(state.values(weight).pointee, 3)
     }
+
+    /// Adam (L2 decay added to the gradient, YOLOv5's `--adam`) and AdamW (decoupled decay) against PyTorch's
+    /// formulas written out in Double: two steps, decay on the weight group only.
+    func testAdamAndAdamWMatchPyTorchFormulas() {
+        for decoupled in [false, true] {
+            let state = ModelState()
+            let weight = state.parameter("w", shape: [2], group: .weight)
+            let bias = state.parameter("b", shape: [1], group: .bias)
+            state.finalize()
+            state.values(weight).update(from: [1.0, -2.0], count: 2)
+            state.values(bias).pointee = 0.5
+            let adam = AdamW(state: state, weightDecay: 0.1, decoupled: decoupled)
+            var p: [Double] = [1, -2, 0.5], m: [Double] = [0, 0, 0], v: [Double] = [0, 0, 0]
+            for (step, gradients) in [[0.5, 1.0, 0.2], [-0.25, 0.5, -0.4]].enumerated() {
+                state.zeroGradients()
+                state.gradient(weight).update(from: gradients.prefix(2).map(Float.init), count: 2)
+                state.gradient(bias).pointee = Float(gradients[2])
+                adam.step(learningRates: [.weight: 0.01, .bias: 0.1], momentum: 0.9)
+                let t = Double(step + 1)
+                for i in 0..<3 {
+                    let lr = i < 2 ? 0.01 : 0.1, decay = i < 2 ? 0.1 : 0
+                    var g = gradients[i]
+                    if decoupled { p[i] *= 1 - lr * decay } else { g += decay * p[i] }
+                    m[i] = 0.9 * m[i] + 0.1 * g
+                    v[i] = 0.999 * v[i] + 0.001 * g * g
+                    p[i] -= lr * (m[i] / (1 - pow(0.9, t))) / ((v[i] / (1 - pow(0.999, t))).squareRoot() + 1e-8)
+                }
+            }
+            let got = Array(UnsafeBufferPointer(start: state.values(weight), count: 2)) + [state.values(bias).pointee]
+            for i in 0..<3 { XCTAssertEqual(Double(got[i]), p[i], accuracy: 2e-6, "decoupled \(decoupled), parameter \(i)") }
+        }
+        // The two decays differ by far more than that tolerance after two steps.
+        let a = ModelState(), b = ModelState()
+        for state in [a, b] { _ = state.parameter("w", shape: [1], group: .weight); state.finalize() }
+        for (state, decoupled) in [(a, false), (b, true)] {
+            state.parameterBuffer[0] = 1
+            let adam = AdamW(state: state, weightDecay: 0.5, decoupled: decoupled)
+            for _ in 0..<2 { state.zeroGradients(); state.gradientBuffer[0] = 0.01; adam.step(learningRates: [.weight: 0.1], momentum: 0.9) }
+        }
+        XCTAssertGreaterThan(abs(a.parameterBuffer[0] - b.parameterBuffer[0]), 1e-3)
+    }
 }

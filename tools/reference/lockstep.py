@@ -361,6 +361,13 @@ def record(args, ydir, out, scratch, edits, dataset_counts):
                 p.grad.double().abs().sum() for g in opt_.param_groups for p in g["params"] if p.grad is not None))))
             o.register_step_post_hook(lambda opt_, a_, k_: state.__setitem__(
                 "step_hook_calls", state["step_hook_calls"] + 1))
+            zero_grad = o.zero_grad
+
+            def zero_grad_watched(*a2, **k2):  # train.py also zeroes at every epoch start, before the forward
+                if state["pending_loss"] is None:
+                    state["zeroed_before_forward"] = True
+                return zero_grad(*a2, **k2)
+            o.zero_grad = zero_grad_watched
             return o
         return make
     ref.SGD = capture_optimizer(torch.optim.SGD)
@@ -434,8 +441,13 @@ def record(args, ydir, out, scratch, edits, dataset_counts):
             step["momentum"] = [g["momentum"] for g in groups]
         if "betas" in groups[0]:
             step["betas"] = [g["betas"] for g in groups]
+        zeroed = state.pop("zeroed_before_forward", False)
+        step["grads_zeroed_before_forward"] = zeroed
+        state["batches_accumulated"] = (0 if zeroed else state.get("batches_accumulated", 0)) + 1
         if stepped:
+            step["batches_in_step"] = state["batches_accumulated"]
             step["grad_abs_sum_before_step"] = state.get("grad_abs_sum")
+            state["batches_accumulated"] = 0
         step["checksums_after"] = checksums(model, ema.ema)
         state["bn_tracked_prev"] = tracked
         state["steps"].append(step)
@@ -543,6 +555,10 @@ def record(args, ydir, out, scratch, edits, dataset_counts):
             "optimizer_step": "whether optimizer.step() ran at this iteration (ni - last_opt_step >= accumulate)",
             "ema_updates": "ModelEMA.updates after this iteration",
             "bn_forwards": "train-mode forward passes since the previous record (model.0.conv.bn.num_batches_tracked)",
+            "grads_zeroed_before_forward": "optimizer.zero_grad() ran before this iteration's forward (train.py "
+                                           "zeroes at every epoch start, dropping gradients accumulated at the end "
+                                           "of the previous epoch without a step)",
+            "batches_in_step": "at a step: how many batches' gradients it applied (since the last step or zeroing)",
             "grad_abs_sum_before_step": "float64 sum of |grad| over all parameters right before optimizer.step()",
             "checksums_after": "float64 sums after this iteration (after the step and EMA update when there was one)",
         },
