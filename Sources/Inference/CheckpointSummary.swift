@@ -48,7 +48,7 @@ public struct CheckpointTable {
             }
             let metrics = progress.results.last?.metrics ?? []
             return [summary.name, links, String(progress.position.epoch), String(progress.position.step), String(progress.iteration),
-                    Self.timestamp(progress.savedAt), String(progress.worldSize), Self.number(progress.bestFitness)]
+                    Self.timestamp(progress.savedAt), String(progress.worldSize), progress.bestFitness.map(Self.number) ?? "-"]
                 + (0..<metricCount).map { metrics.indices.contains($0) ? Self.number(metrics[$0]) : "-" } + [status]
         }
     }

@@ -12,7 +12,9 @@ public struct TrainingProgress: Codable, Equatable, Sendable {
     public var lastOptimizerIteration: Int
     public var optimizerSteps: Int
     public var emaUpdates: Int
-    public var bestFitness: Double
+    /// The best validation fitness so far; nil before the first validation (JSON has no -infinity, so a checkpoint
+    /// written before it, e.g. by `stop_after_iterations` or `checkpoint_every_steps` in the first epoch, says null).
+    public var bestFitness: Double?
     public var bestCheckpoint: String?
     /// Finished epochs' rows of results.csv.
     public var results: [EpochResult]
@@ -29,7 +31,7 @@ public struct TrainingProgress: Codable, Equatable, Sendable {
 
     public static func start(worldSize: Int, globalBatch: Int, identity: String, lossCount: Int) -> TrainingProgress {
         TrainingProgress(position: StreamPosition(epoch: 0, step: 0), iteration: 0, lastOptimizerIteration: -1, optimizerSteps: 0, emaUpdates: 0,
-                         bestFitness: -.infinity, bestCheckpoint: nil, results: [], epochLossSums: [Double](repeating: 0, count: lossCount),
+                         bestFitness: nil, bestCheckpoint: nil, results: [], epochLossSums: [Double](repeating: 0, count: lossCount),
                          epochBatches: 0, epochSeconds: 0, worldSize: worldSize, globalBatch: globalBatch, identity: identity, savedAt: 0)
     }
 }

@@ -69,6 +69,8 @@ public struct ExperimentConfig: Equatable, Sendable {
     /// A fixed sample order (`SampleOrderFile`: every training key, per epoch) instead of the seeded shuffle, e.g. to
     /// replay another system's order. It must list at least `epochs` epochs.
     public var sampleOrder: String?
+    /// YOLOv5 v6.0 training-loop behaviours to follow for a like-for-like comparison (see `ReferenceQuirk`).
+    public var referenceQuirks: Set<ReferenceQuirk> = []
     /// Where relative paths in the file are resolved.
     public var baseDirectory = FileManager.default.currentDirectoryPath
 
@@ -78,7 +80,7 @@ public struct ExperimentConfig: Equatable, Sendable {
         "name", "model", "data", "classes", "epochs", "batch", "nominal_batch", "imgsz", "world_size", "seed", "hyp_file", "hyp", "optimizer", "schedule", "milestones",
         "gamma", "ema", "sync_bn", "window", "train_split", "val_split", "val_every", "log_every", "checkpoint_every_steps",
         "checkpoint_every_minutes", "keep_checkpoints", "replica_check_every", "bucket_mb", "preprocess", "crop_padding", "max_steps_per_epoch", "record_samples", "stop_after_iterations", "skip_bad", "watchdog_seconds",
-        "weights", "sample_order",
+        "weights", "sample_order", "reference_quirks",
     ]
 
     /// Reads an experiment file and applies `overrides` ("key=value", "hyp.key=value").
@@ -183,6 +185,14 @@ public struct ExperimentConfig: Equatable, Sendable {
         case "watchdog_seconds": watchdogSeconds = try double()
         case "weights": weights = value is NSNull || (value as? String) == "null" ? nil : try string()
         case "sample_order": sampleOrder = value is NSNull || (value as? String) == "null" ? nil : try string()
+        case "reference_quirks":
+            guard let names = value as? [String] else { throw fail("a list of: \(ReferenceQuirk.allCases.map(\.rawValue).joined(separator: ", "))") }
+            referenceQuirks = Set(try names.map { name in
+                guard let quirk = ReferenceQuirk(rawValue: name) else {
+                    throw fail("a list of: \(ReferenceQuirk.allCases.map(\.rawValue).joined(separator: ", ")) ('\(name)' is none of them)")
+                }
+                return quirk
+            })
         default:
             throw ConfigurationError(file: source, message: "unknown setting '\(key)' (known: \(Self.keys.sorted().joined(separator: ", ")))")
         }
@@ -225,7 +235,7 @@ public struct ExperimentConfig: Equatable, Sendable {
             "train_split: \(trainSplit)", "val_split: \(valSplit)", "val_every: \(valEvery)", "log_every: \(logEvery)",
             "checkpoint_every_steps: \(checkpointEverySteps)", "checkpoint_every_minutes: \(checkpointEveryMinutes)",
             "keep_checkpoints: \(keepCheckpoints)", "replica_check_every: \(replicaCheckEvery)", "bucket_mb: \(bucketMB)",
-            "preprocess: \(preprocess)", "crop_padding: \(cropPadding)", "max_steps_per_epoch: \(maxStepsPerEpoch)", "record_samples: \(recordSamples)", "stop_after_iterations: \(stopAfterIterations)", "skip_bad: \(skipBad)", "watchdog_seconds: \(watchdogSeconds)", "weights: \(weights.map(resolve) ?? "null")", "sample_order: \(sampleOrder.map(resolve) ?? "null")", "world_size: \(worldSize)", "hyp:",
+            "preprocess: \(preprocess)", "crop_padding: \(cropPadding)", "max_steps_per_epoch: \(maxStepsPerEpoch)", "record_samples: \(recordSamples)", "stop_after_iterations: \(stopAfterIterations)", "skip_bad: \(skipBad)", "watchdog_seconds: \(watchdogSeconds)", "weights: \(weights.map(resolve) ?? "null")", "sample_order: \(sampleOrder.map(resolve) ?? "null")", "reference_quirks: [\(referenceQuirks.map(\.rawValue).sorted().joined(separator: ", "))]", "world_size: \(worldSize)", "hyp:",
         ]
         let mirror = Mirror(reflecting: hyp)
         for child in mirror.children { if let label = child.label { lines.append("  \(label): \(child.value)") } }

@@ -32,15 +32,18 @@ public struct OptimizerSchedule: Sendable {
     public let globalBatch: Int
     /// YOLOv5's nominal batch (64): gradients are accumulated to about this many images per optimizer step.
     public let nominalBatch: Int
+    /// Follow YOLOv5 v6.0's schedule lag (`ReferenceQuirk.lrEpochLag`): after warmup, epoch e runs at lf(e - 1).
+    public let lagsOneEpoch: Bool
 
     public init(hyperparameters: Hyperparameters, schedule: LearningRateSchedule, epochs: Int, batchesPerEpoch: Int, globalBatch: Int,
-                nominalBatch: Int = 64) {
+                nominalBatch: Int = 64, lagsOneEpoch: Bool = false) {
         self.hyperparameters = hyperparameters
         self.schedule = schedule
         self.epochs = epochs
         self.batchesPerEpoch = batchesPerEpoch
         self.globalBatch = globalBatch
         self.nominalBatch = nominalBatch
+        self.lagsOneEpoch = lagsOneEpoch
     }
 
     /// Batches accumulated per optimizer step after warmup: max(round(nominal / global batch), 1).
@@ -65,7 +68,12 @@ public struct OptimizerSchedule: Sendable {
         let lr = hyperparameters.lr0 * schedule.factor(epoch: epoch, epochs: epochs, finalFactor: hyperparameters.lrf)
         let warmup = warmupIterations
         guard warmup > 0, iteration <= warmup else {
-            return Settings(learningRates: [.weight: lr, .batchNormWeight: lr, .bias: lr], momentum: hyperparameters.momentum, accumulation: accumulation)
+            // With the lag, the epoch in which warmup ended keeps its factor, and every later epoch takes the one before.
+            let scheduled = lagsOneEpoch
+                ? hyperparameters.lr0 * schedule.factor(epoch: max(epoch - 1, warmup / max(batchesPerEpoch, 1)), epochs: epochs, finalFactor: hyperparameters.lrf)
+                : lr
+            return Settings(learningRates: [.weight: scheduled, .batchNormWeight: scheduled, .bias: scheduled], momentum: hyperparameters.momentum,
+                            accumulation: accumulation)
         }
         let t = Double(iteration) / Double(warmup)
         func interpolate(_ from: Double, _ to: Double) -> Double { from + (to - from) * t }
@@ -74,4 +82,16 @@ public struct OptimizerSchedule: Sendable {
             momentum: interpolate(hyperparameters.warmup_momentum, hyperparameters.momentum),
             accumulation: max(1, Int(interpolate(1, Double(nominalBatch) / Double(globalBatch)).rounded(.toNearestOrEven))))
     }
+}
+
+/// Behaviours of the authors' YOLOv5 v6.0 training loop that SPDTrain does not copy by default, because they look like
+/// bugs, but can follow for a like-for-like comparison (`reference_quirks:` in an experiment file).
+public enum ReferenceQuirk: String, CaseIterable, Sendable {
+    /// train.py resets the LambdaLR scheduler's `last_epoch` to -1 after its first step, so after warmup epoch e runs
+    /// at lr0 * lf(e - 1) and the final epoch never reaches lf(epochs - 1). SPDTrain's default: epoch e at lf(e).
+    case lrEpochLag = "lr_epoch_lag"
+    /// train.py calls optimizer.zero_grad() at every epoch start, dropping the gradients accumulated since the last
+    /// optimizer step (with 8 batches per epoch and accumulate 8, each step applies 3 batches). SPDTrain's default
+    /// carries them into the next epoch's first step.
+    case epochStartZeroGrad = "epoch_start_zero_grad"
 }

@@ -91,7 +91,7 @@ public final class Trainer<Task: TrainingTask> {
         try run?.appendEvent("started", ["world_size": communicator.size, "epoch": progress.position.epoch, "step": progress.position.step])
         do {
             if try trainEpochs() {
-                try run?.appendEvent("done", ["epochs": config.epochs, "best_fitness": progress.bestFitness])
+                try run?.appendEvent("done", ["epochs": config.epochs, "best_fitness": progress.bestFitness ?? NSNull()])
             } else {
                 output("stopped after \(progress.iteration) batches (stop_after_iterations); continue with --resume")
                 try run?.appendEvent("stopped", ["epoch": progress.position.epoch, "step": progress.position.step, "iteration": progress.iteration])
@@ -114,7 +114,8 @@ public final class Trainer<Task: TrainingTask> {
             defer { stream.stop() }
             let steps = config.maxStepsPerEpoch > 0 ? min(stream.stepsPerEpoch, config.maxStepsPerEpoch) : stream.stepsPerEpoch
             let schedule = OptimizerSchedule(hyperparameters: config.hyp, schedule: config.learningRateSchedule, epochs: config.epochs,
-                                             batchesPerEpoch: steps, globalBatch: config.batch, nominalBatch: config.nominalBatch)
+                                             batchesPerEpoch: steps, globalBatch: config.batch, nominalBatch: config.nominalBatch,
+                                             lagsOneEpoch: config.referenceQuirks.contains(.lrEpochLag))
             if progress.position.step == 0 { output(epochHeader()) }
             while progress.position.step < steps {
                 let waitBefore = stream.waitSeconds
@@ -168,9 +169,15 @@ public final class Trainer<Task: TrainingTask> {
         if let failure = replicaSums?.failure { throw failure }
         try averager.finish()
         if let replicaSums { outcome = try wholeBatchOutcome(outcome, replicaSums) }
-        // Averaged gradients of earlier micro-batches wait in `pendingGradients` until the optimizer step.
+        // Averaged gradients of earlier micro-batches wait in `pendingGradients` until the optimizer step (YOLOv5 v6.0
+        // drops them at an epoch start; `epoch_start_zero_grad` follows it).
+        if batch.step == 0 && config.referenceQuirks.contains(.epochStartZeroGrad) { hasPendingGradients = false }
         let optimizerStart = monotonicSeconds()
         let stepsNow = progress.iteration - progress.lastOptimizerIteration >= settings.accumulation
+        // The batches whose gradients this step applies (those since the last step, or since the epoch start when the
+        // quirk dropped the earlier ones), for the log.
+        let droppedBefore = config.referenceQuirks.contains(.epochStartZeroGrad) ? progress.iteration - batch.step - 1 : -1
+        let accumulatedBatches = stepsNow ? progress.iteration - max(progress.lastOptimizerIteration, droppedBefore) : 0
         let g = state.gradientBuffer
         if hasPendingGradients {
             pendingStorage.withUnsafeMutableBufferPointer { pending in
@@ -211,7 +218,7 @@ public final class Trainer<Task: TrainingTask> {
                     "iteration": progress.iteration, "optimizer_step": progress.optimizerSteps, "epoch": epoch, "step": batch.step,
                     "losses": Dictionary(uniqueKeysWithValues: zip(task.lossNames, outcome.losses)), "epoch_mean_losses": Dictionary(uniqueKeysWithValues: zip(task.lossNames, means)),
                     "labels": outcome.labels, "lr": [lr[.batchNormWeight] ?? 0, lr[.weight] ?? 0, lr[.bias] ?? 0], "momentum": settings.momentum,
-                    "accumulation": settings.accumulation, "images_per_second": Double(config.batch) / stepSeconds,
+                    "accumulation": settings.accumulation, "accumulated_batches": accumulatedBatches, "images_per_second": Double(config.batch) / stepSeconds,
                     "time": ["step": stepSeconds, "data_wait": dataWait, "forward": outcome.forwardSeconds, "backward": outcome.backwardSeconds,
                              "allreduce_overlapped": averager.overlapSeconds, "allreduce_wait": averager.waitSeconds, "optimizer": optimizerSeconds],
                 ])
@@ -240,7 +247,7 @@ public final class Trainer<Task: TrainingTask> {
                 let outcome = try validate()
                 row.metrics = outcome.metrics
                 row.validationLosses = outcome.losses
-                isBest = outcome.fitness > progress.bestFitness
+                isBest = outcome.fitness > (progress.bestFitness ?? -.infinity)
                 if isBest { progress.bestFitness = outcome.fitness }
                 output(zip(task.metricNames, outcome.metrics).map { "\($0) \(String(format: "%.4f", $1))" }.joined(separator: "  "))
                 for line in outcome.report { output(line) }
@@ -258,7 +265,7 @@ public final class Trainer<Task: TrainingTask> {
             try run.write("results.csv", EpochResult.csv(progress.results, lossNames: task.lossNames, metricNames: task.metricNames))
             try run.write("plots/results.svg", ResultsPlot.svg(progress.results, lossNames: task.lossNames, metricNames: task.metricNames))
             try run.appendEvent("epoch", ["epoch": epoch, "metrics": Dictionary(uniqueKeysWithValues: zip(task.metricNames, row.metrics)),
-                                          "fitness": progress.bestFitness])
+                                          "fitness": progress.bestFitness ?? NSNull()])
         }
     }
 
@@ -440,6 +447,7 @@ public final class Trainer<Task: TrainingTask> {
         let settings = "\(layout)|\(config.classes ?? -1)|\(config.imgsz)|\(config.seed)|\(config.batch)|\(config.nominalBatch)|\(config.hyp)|"
             + "\(config.optimizer)|\(config.schedule)|\(config.milestones)|\(config.window)|\(config.preprocess)|\(config.trainSplit)"
         hasher.update(Array(settings.utf8))
+        if !config.referenceQuirks.isEmpty { hasher.update(Array(config.referenceQuirks.map(\.rawValue).sorted().joined(separator: ",").utf8)) }
         if let order = config.sampleOrder {
             // A fixed order is part of the run: resuming with another would not continue it.
             hasher.update(Array((try? Data(contentsOf: URL(fileURLWithPath: config.resolve(order)))) ?? Data()))
