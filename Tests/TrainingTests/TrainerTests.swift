@@ -167,4 +167,38 @@ final class ExperimentConfigTests: XCTestCase {
             XCTAssertEqual("\(error)", "\(file).missing: no such file")
         }
     }
+
+    /// reference_quirks and sample_order read back from the resolved configuration; an unknown quirk names the file.
+    func testReferenceQuirksAndSampleOrderSettings() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("quirks-\(UUID().uuidString).yaml").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try "model: yolov5-spd-n\ndata: d\nreference_quirks: [epoch_start_zero_grad, lr_epoch_lag]\nsample_order: order.json\noptimizer: adam\n"
+            .write(toFile: file, atomically: true, encoding: .utf8)
+        let config = try ExperimentConfig(contentsOf: file, repositoryRoot: TrainerTests.root.path)
+        XCTAssertEqual(config.referenceQuirks, [.epochStartZeroGrad, .lrEpochLag])
+        XCTAssertEqual(config.optimizer, "adam")
+        try config.resolvedYAML(worldSize: 1).write(toFile: file, atomically: true, encoding: .utf8)
+        let again = try ExperimentConfig(contentsOf: file, repositoryRoot: TrainerTests.root.path)
+        XCTAssertEqual(again.referenceQuirks, config.referenceQuirks)
+        XCTAssertEqual(again.sampleOrder.map(again.resolve), config.sampleOrder.map(config.resolve))
+        try "model: yolov5-spd-n\ndata: d\nreference_quirks: [lr_lag]\n".write(toFile: file, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try ExperimentConfig(contentsOf: file, repositoryRoot: TrainerTests.root.path)) { error in
+            XCTAssertTrue("\(error)".hasPrefix("\(file): 'reference_quirks' must be a list of: lr_epoch_lag, epoch_start_zero_grad ('lr_lag' is none of them)"), "\(error)")
+        }
+    }
+
+    /// With the lag, after warmup epoch e runs at lf(e - 1), and the epoch in which warmup ended keeps lf(that epoch).
+    func testLearningRateLagFollowsTheReference() {
+        var hyp = Hyperparameters()
+        hyp.warmup_epochs = 0
+        hyp.warmup_min_iterations = 20
+        let lagged = OptimizerSchedule(hyperparameters: hyp, schedule: .cosine, epochs: 10, batchesPerEpoch: 8, globalBatch: 8, lagsOneEpoch: true)
+        let plain = OptimizerSchedule(hyperparameters: hyp, schedule: .cosine, epochs: 10, batchesPerEpoch: 8, globalBatch: 8)
+        func lf(_ e: Int) -> Double { hyp.lr0 * LearningRateSchedule.cosine.factor(epoch: e, epochs: 10, finalFactor: hyp.lrf) }
+        XCTAssertEqual(lagged.settings(iteration: 23, epoch: 2).learningRates[.weight], lf(2), "warmup ended in epoch 2 (iteration 20)")
+        XCTAssertEqual(lagged.settings(iteration: 24, epoch: 3).learningRates[.weight], lf(2))
+        XCTAssertEqual(lagged.settings(iteration: 79, epoch: 9).learningRates[.weight], lf(8))
+        XCTAssertEqual(plain.settings(iteration: 79, epoch: 9).learningRates[.weight], lf(9))
+        XCTAssertEqual(lagged.settings(iteration: 10, epoch: 1), plain.settings(iteration: 10, epoch: 1), "warmup is the same")
+    }
 }
