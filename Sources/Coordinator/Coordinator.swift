@@ -21,6 +21,8 @@ public final class Coordinator {
         /// Whether this attempt wrote `done`, and the error of its `failed` event.
         var done = false
         var failure: String?
+        /// The signal of its `preempted` event: it stopped at a signal after checkpointing (exit 75, resumable).
+        var preemptedBy: String?
     }
 
     public init(queue: RunQueue, launcher: Launcher, options: CoordinatorOptions, clock: @escaping () -> Double = { Date().timeIntervalSince1970 },

@@ -24,11 +24,14 @@ extension Coordinator {
             for event in events {
                 if event.event == "done" { watched[run.name]!.done = true }
                 if event.event == "failed" { watched[run.name]!.failure = event.fields["error"] as? String }
+                if event.event == "preempted" { watched[run.name]!.preemptedBy = event.fields["signal"] as? String ?? "a signal" }
             }
             let watch = watched[run.name]!
             switch status {
             case let .exited(code) where watch.done && (code ?? 0) == 0:
                 try completed(run)
+            case let .exited(code) where watch.preemptedBy != nil && watch.failure == nil:
+                try preempted(run, signal: watch.preemptedBy!, code: code)
             case let .exited(code):
                 let how = code.map { "exited with status \($0)" } ?? "ended while the coordinator was not watching"
                 try attemptEnded(run, reason: how + (watch.failure.map { ": \($0)" } ?? (watch.done ? " after its done event" : "")))
@@ -57,6 +60,19 @@ extension Coordinator {
         }) != nil else { return }
         try queue.recordSuccess(hosts: run.placement.map(\.host))
         log("done \(run.name) (attempt \(run.attempt), \(run.restarts) restarts)")
+    }
+
+    /// An attempt stopped at a signal after writing its checkpoint (a scheduler's preemption, a node drain, or the
+    /// coordinator's own stop): back to the queue at once, not counted as a restart nor against its hosts.
+    private func preempted(_ run: RunRecord, signal: String, code: Int32?) throws {
+        watched[run.name] = nil
+        guard try queue.update(run.name, from: [.running], attempt: run.attempt, {
+            $0.state = .queued
+            $0.notBefore = clock()
+            $0.process = nil
+            $0.error = nil
+        }) != nil else { return }
+        log("\(run.name) attempt \(run.attempt) stopped by \(signal) after a checkpoint (exit \(code.map(String.init) ?? "unknown")); queued to resume")
     }
 
     /// An attempt failed: back to the queue after a backoff, or failed for good after `maxRestarts` restarts; the

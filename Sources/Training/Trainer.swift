@@ -51,6 +51,10 @@ public final class Trainer<Task: TrainingTask> {
     /// The run's fixed sample order (`sample_order`), or nil for the seeded shuffle.
     private let fixedOrder: SampleOrderFile?
     private let startTime = monotonicSeconds()
+    /// Whether every rank has seen the stop request of a signal (agreed at the last step's all-reduce).
+    private var stopAgreed = false
+    /// The iteration of the last checkpoint written (a signal right after one does not write it twice).
+    private var lastCheckpointIteration = -1
 
     /// `runDirectory` is written by rank 0 only; `output` prints a line (rank 0's terminal or log).
     public init(config: ExperimentConfig, task: Task, dataset: Dataset, communicator: Communicator, runDirectory: String,
@@ -96,6 +100,9 @@ public final class Trainer<Task: TrainingTask> {
                 output("stopped after \(progress.iteration) batches (stop_after_iterations); continue with --resume")
                 try run?.appendEvent("stopped", ["epoch": progress.position.epoch, "step": progress.position.step, "iteration": progress.iteration])
             }
+        } catch let stopped as TrainingStopped {
+            output("\(stopped)")
+            throw stopped
         } catch {
             try? run?.appendEvent("failed", ["error": "\(error)"])
             throw error
@@ -126,6 +133,7 @@ public final class Trainer<Task: TrainingTask> {
                                                     + (batch.skipped.first?.message ?? ""))
                 }
                 try trainStep(batch, schedule: schedule, dataWait: stream.waitSeconds - waitBefore, stepsInEpoch: steps)
+                if stopAgreed { try stopAtSignal() }
                 if config.stopAfterIterations > 0 && progress.iteration >= config.stopAfterIterations && progress.position.step < steps {
                     try saveCheckpoint(isBest: false)
                     return false
@@ -137,15 +145,27 @@ public final class Trainer<Task: TrainingTask> {
         return true
     }
 
-    /// The whole batch's losses (the sum of the ranks' shares) and label count, for the log.
-    private func wholeBatchOutcome(_ outcome: StepOutcome, _ replicaSums: CommunicatorStatisticsReducer) throws -> StepOutcome {
-        var sums = outcome.losses + [Double(outcome.labels)]
+    /// The whole batch's losses (the sum of the ranks' shares) and label count, for the log, and whether any rank has
+    /// a stop request (one all-reduce for all three, so no rank leaves a collective the others enter).
+    private func wholeBatchOutcome(_ outcome: StepOutcome, _ replicaSums: CommunicatorStatisticsReducer) throws -> (StepOutcome, stop: Bool) {
+        var sums = outcome.losses + [Double(outcome.labels), StopSignals.requested == nil ? 0 : 1]
         sums.withUnsafeMutableBufferPointer { replicaSums.sumAcrossReplicas($0) }
         if let failure = replicaSums.failure { throw failure }
         var whole = outcome
-        whole.losses = Array(sums.dropLast())
-        whole.labels = Int(sums.last!)
-        return whole
+        whole.losses = Array(sums.dropLast(2))
+        whole.labels = Int(sums[sums.count - 2])
+        return (whole, sums.last! > 0)
+    }
+
+    /// After a step on which the ranks agreed to stop: one checkpoint (unless this step just wrote one), a
+    /// `preempted` event, and `TrainingStopped`.
+    private func stopAtSignal() throws -> Never {
+        if lastCheckpointIteration != progress.iteration { try saveCheckpoint(isBest: false) }
+        let signal = StopSignals.requested.map(StopSignals.name) ?? "a signal to another rank"
+        let checkpoint = CheckpointStore.name(step: progress.iteration)
+        try run?.appendEvent("preempted", ["signal": signal, "epoch": progress.position.epoch, "step": progress.position.step,
+                                           "iteration": progress.iteration, "checkpoint": checkpoint])
+        throw TrainingStopped(signal: signal, checkpoint: checkpoint, iteration: progress.iteration)
     }
 
     private func trainStep(_ batch: StreamBatch<Task.Example>, schedule: OptimizerSchedule, dataWait: Double, stepsInEpoch: Int) throws {
@@ -168,7 +188,11 @@ public final class Trainer<Task: TrainingTask> {
         if let reduceFailure { throw reduceFailure }
         if let failure = replicaSums?.failure { throw failure }
         try averager.finish()
-        if let replicaSums { outcome = try wholeBatchOutcome(outcome, replicaSums) }
+        if let replicaSums {
+            (outcome, stopAgreed) = try wholeBatchOutcome(outcome, replicaSums)
+        } else {
+            stopAgreed = StopSignals.requested != nil
+        }
         // Averaged gradients of earlier micro-batches wait in `pendingGradients` until the optimizer step (YOLOv5 v6.0
         // drops them at an epoch start; `epoch_start_zero_grad` follows it).
         if batch.step == 0 && config.referenceQuirks.contains(.epochStartZeroGrad) { hasPendingGradients = false }
@@ -316,6 +340,7 @@ public final class Trainer<Task: TrainingTask> {
     /// goes on with the previous checkpoint intact. Every rank waits for it.
     private func saveCheckpoint(isBest: Bool) throws {
         lastCheckpointTime = monotonicSeconds()
+        lastCheckpointIteration = progress.iteration
         if communicator.rank == 0, let checkpoints {
             var saved = progress
             saved.worldSize = communicator.size

@@ -12,6 +12,11 @@ struct TrainCommand: ParsableCommand {
         CONFIG is an experiment file (configs/experiments/*.yaml). Any setting can be overridden with --set key=value
         (hyperparameters as --set hyp.lr0=0.02). Under mpirun every rank runs this same command; the global batch is
         split over the ranks.
+
+        SIGTERM, SIGUSR1, SIGUSR2 or SIGINT stop the run at the next step: every rank agrees, one checkpoint is written, \
+        and spd exits with status 75 ("stopped, resumable"; continue with --resume or --resume-if-exists). A second \
+        Ctrl-C stops at once. Under mpirun send SIGUSR1 to mpirun (it forwards it to every rank); under Slurm ask for \
+        it before the time limit with `#SBATCH --signal=B:USR1@300` (see cluster/slurm.sbatch).
         """)
 
     @Argument(help: "Experiment file (optional with --resume: the run's config.yaml is used).")
@@ -49,6 +54,8 @@ struct TrainCommand: ParsableCommand {
         }
         do {
             try train(communicator)
+        } catch let code as ExitCode {
+            throw code
         } catch {
             let prefix = communicator.size > 1 ? "spd: error (\(communicator.location)): " : "spd: error: "
             FileHandle.standardError.write(Data((prefix + "\(error)\n").utf8))
@@ -75,10 +82,16 @@ struct TrainCommand: ParsableCommand {
         let mode: ResumeMode = resume != nil ? .required : (resumeIfExists ? .ifExists : .fresh)
         // mpirun gives ranks a pseudo-terminal even when its own output is a file, so `auto` means log lines there.
         let interactive = progress == .bar || (progress == .auto && isatty(STDOUT_FILENO) != 0 && !MPICommunicator.launchedByMPI)
-        try TrainingRun.train(config: experiment, modelFile: resolveModelFile(experiment.model), communicator: communicator,
-                              runDirectory: directory, resume: mode, interactive: interactive) { line in
-            // Written through unbuffered so a log file or mpirun shows each line as it happens.
-            if communicator.rank == 0 { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+        StopSignals.install()
+        do {
+            try TrainingRun.train(config: experiment, modelFile: resolveModelFile(experiment.model), communicator: communicator,
+                                  runDirectory: directory, resume: mode, interactive: interactive) { line in
+                // Written through unbuffered so a log file or mpirun shows each line as it happens.
+                if communicator.rank == 0 { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+            }
+        } catch is TrainingStopped {
+            // Checkpointed and said so: "stopped, resumable".
+            throw ExitCode(StopSignals.resumableExitCode)
         }
     }
 }

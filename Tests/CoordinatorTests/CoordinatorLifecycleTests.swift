@@ -43,6 +43,30 @@ final class CoordinatorLifecycleTests: XCTestCase {
         XCTAssertEqual(try queue.run("a")?.attempt, 1)
     }
 
+    /// A run that stopped at a signal after its checkpoint (a `preempted` event, exit 75) is queued again at once,
+    /// without counting as a restart or against its host, and resumes with the next attempt.
+    func testAPreemptedAttemptIsRequeuedWithoutCountingAsAFailure() throws {
+        options.hostFailureLimit = 1
+        try queue.submit([spec("a", root: directory)], now: now)
+        let coordinator = coordinator()
+        try coordinator.tick()
+        for attempt in 1...3 {
+            XCTAssertEqual(try state("a"), .running)
+            try appendEvents("\(directory)/a", [["event": "started", "time": now], ["event": "preempted", "signal": "SIGUSR1", "time": now]])
+            launcher.statuses[try XCTUnwrap(launcher.pid("a"))] = .exited(code: 75)
+            try coordinator.tick()
+            // Queued with no backoff, so the same tick starts the next attempt.
+            let record = try XCTUnwrap(try queue.run("a"))
+            XCTAssertEqual(record.attempt, attempt + 1)
+            XCTAssertEqual(record.restarts, 0, "a preemption is not a restart")
+            XCTAssertNil(record.error)
+        }
+        XCTAssertEqual(launcher.launched.count, 4, "more preemptions than max_restarts, and the host stays in the pool")
+        try finish("a", code: 0, done: true)
+        try coordinator.tick()
+        XCTAssertEqual(try state("a"), .done)
+    }
+
     func testAFailedAttemptIsRequeuedWithBackoffThenFailsForGood() throws {
         try queue.submit([spec("a", root: directory)], now: now)
         let coordinator = coordinator()
