@@ -15,6 +15,12 @@ if ! command -v swift >/dev/null 2>&1 && [ -x /opt/swift/usr/bin/swift ]; then e
 log() { printf '[spd %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
 die() { printf 'spd: error: %s\n' "$*" >&2; exit 1; }
 
+# The test scripts' counters and closing line ("N passed, N failed"; its status says whether all passed).
+passed=0 failed=0
+pass() { log "PASS: $*"; passed=$((passed + 1)); }
+fail() { log "FAIL: $*"; failed=$((failed + 1)); }
+summary() { echo "$passed passed, $failed failed"; [ "$failed" -eq 0 ]; }
+
 # Installs the Debian packages that are missing (apt-get update first, once, only when something is missing).
 install_packages() {
     local missing=()

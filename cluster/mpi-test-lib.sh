@@ -1,9 +1,5 @@
-# Shared by cluster/mpi-test and cluster/multihost-test: counters, the test dataset and experiment, a 1-rank
+# Shared by cluster/mpi-test and cluster/multihost-test: the test dataset and experiment, a 1-rank
 # reference run. Source it after lib.sh, with $work set to the test's scratch directory.
-passed=0 failed=0
-pass() { log "PASS: $*"; passed=$((passed + 1)); }
-fail() { log "FAIL: $*"; failed=$((failed + 1)); }
-summary() { echo "$passed passed, $failed failed"; [ "$failed" -eq 0 ]; }
 seconds_since() { echo "$(date +%s.%N) - $1" | bc; }
 
 # A ResNet18-SPD experiment on 48 Fashion-MNIST images at 32x32: 4 steps of a global batch of 12 (divisible by 1-4
