@@ -97,3 +97,46 @@ public struct ExportError: Error, CustomStringConvertible {
     public let message: String
     public var description: String { "\(path): \(message)" }
 }
+
+/// `spd model forward` for a classifier (the ResNet family): logits.npy (N, classes) for an NCHW batch; with labels,
+/// loss.json (mean cross-entropy, as torch.nn.CrossEntropyLoss) and gradients.safetensors (every parameter's gradient
+/// under its reference name), so a ResNet port is checked the same way as a detector.
+public struct ClassifierForwardExport {
+    public var model: ClassificationModel
+    public var training: Bool
+
+    public init(model: ClassificationModel, training: Bool) {
+        self.model = model
+        self.training = training
+    }
+
+    /// Reads labels: an int64 (or float) .npy of N class indices, each in 0 ..< classes.
+    public static func readLabels(_ path: String, classes: Int) throws -> [Int] {
+        let array = try NPYArray(contentsOf: path)
+        guard array.shape.count == 1 else { throw ExportError(path: path, message: "expected an (N,) array of class indices, got shape \(array.shape)") }
+        let labels = array.dtype == .i64 ? try array.int64s().map(Int.init) : try array.floats().map { Int($0) }
+        if let bad = labels.first(where: { $0 < 0 || $0 >= classes }) {
+            throw ExportError(path: path, message: "class index \(bad) is outside 0..<\(classes)")
+        }
+        return labels
+    }
+
+    public func run(images: Tensor, labels: [Int]?, directory: String) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        if let labels, labels.count != images.shape.n {
+            throw ExportError(path: directory, message: "\(labels.count) labels for a batch of \(images.shape.n) images")
+        }
+        let logits = try model.forward(images, training: training)
+        let n = images.shape.n, c = model.classes
+        try NPYWriter.write(.floats(Array(UnsafeBufferPointer(start: logits.pointer, count: n * c))), dtype: .f32, shape: [n, c],
+                            to: "\(directory)/logits.npy")
+        guard let labels else { return }
+        model.state.zeroGradients()
+        let gradient = Tensor(logits.shape)
+        let loss = try Loss.softmaxCrossEntropy(logits: logits.pointer, labels: labels, classes: c, gradient: gradient.pointer)
+        model.backward(gradient)
+        let report: [String: Any] = ["loss": loss, "training_mode": training, "batch": n]
+        try JSONSerialization.data(withJSONObject: report, options: [.prettyPrinted, .sortedKeys]).write(to: URL(fileURLWithPath: "\(directory)/loss.json"), options: .atomic)
+        try SafeTensorsWriter.write(tensors: model.state.namedGradients(), metadata: ["format": "pt"], to: "\(directory)/gradients.safetensors")
+    }
+}

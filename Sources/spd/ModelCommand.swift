@@ -2,6 +2,7 @@ import ArgumentParser
 import DetectionLoss
 import Models
 import Tensor
+import TensorFiles
 import Training
 
 struct ModelCommand: ParsableCommand {
@@ -35,7 +36,13 @@ struct ModelCommand: ParsableCommand {
 extension ModelCommand {
     struct Forward: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Run a model on an .npy batch and write PyTorch-layout outputs (and loss + gradients with --targets) to check a port.")
+            abstract: "Run a model on an .npy batch and write PyTorch-layout outputs (and loss + gradients with --targets) to check a port.",
+            discussion: """
+            A detector writes raw_level{i}.npy (N, anchors, ny, nx, outputs) and, in eval mode, decoded.npy; its --targets are \
+            (M, 6) rows (image, class, x, y, w, h). A classifier (the ResNet family) writes logits.npy (N, classes); its \
+            --targets are (N,) class indices, and loss.json holds the mean cross-entropy. With targets both also write \
+            gradients.safetensors, every parameter's gradient under its reference name.
+            """)
 
         @Option(help: "Model file or name under configs/models.")
         var cfg: String
@@ -45,7 +52,7 @@ extension ModelCommand {
         var input: String
         @Flag(help: "Training mode: batch norm uses batch statistics (and updates its running statistics).")
         var train = false
-        @Option(help: "Targets: .npy of shape (M, 6), rows (image, class, x, y, w, h) normalised; writes loss.json and gradients.safetensors.")
+        @Option(help: "Targets: a detector's (M, 6) rows (image, class, x, y, w, h) normalised, or a classifier's (N,) class indices; writes loss.json and gradients.safetensors.")
         var targets: String?
         @Option(help: "Image size the loss's objectness gain is scaled for (obj * (imgsz/640)^2); default: the input's height.")
         var imgsz: Int?
@@ -54,14 +61,24 @@ extension ModelCommand {
 
         func run() throws {
             try reportingErrors {
-                let model = try DetectionModel(definition: ModelDefinition(contentsOf: resolveModelFile(cfg)))
-                try model.state.load(from: weights)
                 let images = try ForwardExport.readImages(input)
-                let detect = model.detect
-                let hyperparameters = LossHyperparameters().scaledForTraining(levels: detect.levels, classes: detect.classes,
-                                                                              imageSize: imgsz ?? images.shape.h)
-                try ForwardExport(model: model, training: train).run(
-                    images: images, targets: try targets.map(ForwardExport.readTargets), hyperparameters: hyperparameters, directory: out)
+                switch try AnyModelDefinition(contentsOf: resolveModelFile(cfg)) {
+                case let .classification(definition):
+                    // The class count of the weights' classifier (fc), so weights trained for other classes still load.
+                    let classes = try SafeTensorsFile(contentsOf: weights).tensors.first { $0.name == "fc.weight" }?.shape.first
+                    let model = try ClassificationModel(definition: definition, classes: classes)
+                    try model.state.load(from: weights)
+                    try ClassifierForwardExport(model: model, training: train).run(
+                        images: images, labels: try targets.map { try ClassifierForwardExport.readLabels($0, classes: model.classes) }, directory: out)
+                case let .detection(definition):
+                    let model = try DetectionModel(definition: definition)
+                    try model.state.load(from: weights)
+                    let detect = model.detect
+                    let hyperparameters = LossHyperparameters().scaledForTraining(levels: detect.levels, classes: detect.classes,
+                                                                                  imageSize: imgsz ?? images.shape.h)
+                    try ForwardExport(model: model, training: train).run(
+                        images: images, targets: try targets.map(ForwardExport.readTargets), hyperparameters: hyperparameters, directory: out)
+                }
                 print("wrote \(out)")
             }
         }

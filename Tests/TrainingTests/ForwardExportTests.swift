@@ -73,4 +73,67 @@ final class ForwardExportTests: XCTestCase {
         let missing = directory.appendingPathComponent("missing.npy").path
         XCTAssertThrowsError(try ForwardExport.readImages(missing)) { XCTAssertTrue("\($0)".contains(missing), "\($0)") }
     }
+
+    /// A ResNet port check: `spd model forward`'s classifier export (train mode, labels) against PyTorch running the
+    /// same weights in tools/peer's ResNet18-SPD (its state-dict names are the reference's): logits, mean
+    /// cross-entropy and every parameter's gradient. Bounds: logits and loss are float32 sums of the same terms
+    /// (1e-4); a gradient may move by a ReLU unit that rounding flips (one position of ~2k per channel), so 1e-3 of
+    /// its tensor's norm.
+    func testClassifierExportMatchesPyTorch() throws {
+        try TestTools.requirePython(["torch", "yaml", "safetensors"])
+        let root = TestFixtures.repositoryRoot.path
+        guard case let .classification(definition) = try AnyModelDefinition(contentsOf: "\(root)/configs/models/resnet18-spd.yaml") else {
+            return XCTFail("resnet18-spd.yaml is not a classifier")
+        }
+        let model = try ClassificationModel(definition: definition, classes: 10, seed: 3)
+        let weights = directory.appendingPathComponent("weights.safetensors").path
+        try model.state.save(to: weights)
+        var random = SystemRandomNumberGenerator()
+        let nchw = (0..<(4 * 3 * 32 * 32)).map { _ in Float.random(in: 0..<1, using: &random) }
+        let input = directory.appendingPathComponent("x.npy").path, labels = directory.appendingPathComponent("y.npy").path
+        try NPYWriter.write(.floats(nchw), dtype: .f32, shape: [4, 3, 32, 32], to: input)
+        try NPYWriter.write(.int64s([3, 0, 9, 3]), dtype: .i64, shape: [4], to: labels)
+        let out = directory.appendingPathComponent("out").path
+        try ClassifierForwardExport(model: model, training: true).run(
+            images: ForwardExport.readImages(input), labels: ClassifierForwardExport.readLabels(labels, classes: 10), directory: out)
+        let script = """
+        import json, sys, numpy as np, torch
+        sys.path.insert(0, sys.argv[1] + '/tools/peer')
+        import models
+        from safetensors.torch import load_file
+        torch.set_num_threads(1)
+        net = models.build(sys.argv[1] + '/configs/models/resnet18-spd.yaml', nc=10)
+        net.load_state_dict(load_file(sys.argv[2]), strict=True)
+        net.train()
+        x = torch.from_numpy(np.load(sys.argv[3])); y = torch.from_numpy(np.load(sys.argv[4]))
+        logits = net(x)
+        loss = torch.nn.functional.cross_entropy(logits, y)
+        loss.backward()
+        mine = np.load(sys.argv[5] + '/logits.npy')
+        ours = load_file(sys.argv[5] + '/gradients.safetensors')
+        worst = max((float((ours[k] - p.grad).norm() / max(p.grad.norm(), 1e-12)), k) for k, p in net.named_parameters())
+        print(json.dumps({'logits': float(np.abs(mine - logits.detach().numpy()).max()), 'loss': loss.item(),
+                          'gradient': worst[0], 'gradient_tensor': worst[1], 'parameters': len(list(net.named_parameters())),
+                          'gradients': len(ours)}))
+        """
+        let process = Process()
+        process.executableURL = TestTools.python
+        process.arguments = ["-c", script, root, weights, input, labels, out]
+        let output = Pipe(), errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0, errorText)
+        let result = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any], errorText)
+        let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(out)/loss.json"))) as? [String: Any])
+        print("ResNet18-SPD against PyTorch: \(result)")
+        XCTAssertEqual(result["parameters"] as? Int, result["gradients"] as? Int, "a gradient for every parameter")
+        XCTAssertLessThan(try XCTUnwrap(result["logits"] as? Double), 1e-4)
+        let torchLoss = try XCTUnwrap(result["loss"] as? Double), spdLoss = try XCTUnwrap(report["loss"] as? Double)
+        XCTAssertEqual(spdLoss, torchLoss, accuracy: 1e-4 * torchLoss)
+        XCTAssertLessThan(try XCTUnwrap(result["gradient"] as? Double), 1e-3, "\(result["gradient_tensor"] ?? "")")
+    }
 }
