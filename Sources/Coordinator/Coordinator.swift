@@ -40,6 +40,17 @@ public final class Coordinator {
         try schedule()
     }
 
+    /// The coordinator's own stop (it received SIGTERM): nothing more is launched, every running attempt gets SIGTERM
+    /// (its ranks checkpoint at their next step and exit "stopped, resumable"; SIGKILL follows after the kill grace),
+    /// and a last round records their ends, which queues them to resume when a coordinator runs again.
+    public func stopRunning() throws {
+        for run in try queue.runs() where run.state == .running || run.state == .starting {
+            log("stopping \(run.name) attempt \(run.attempt): it checkpoints and is queued to resume")
+            launcher.stop(run.process, tag: tag(run), grace: options.killGrace)
+        }
+        try monitor()
+    }
+
     /// Whether any run still waits or runs.
     public func isIdle() throws -> Bool {
         try queue.runs().allSatisfy { [.done, .failed, .cancelled].contains($0.state) }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Coordinator
+import Training
 import Foundation
 
 /// `--state DIR`, shared by the coordinator commands, so several coordinators can coexist.
@@ -21,8 +22,10 @@ struct CoordinatorCommand: ParsableCommand {
         commandName: "coordinator",
         abstract: "Run the coordinator daemon: schedule queued runs on the hostfile's slots, watch them, restart failures.",
         discussion: """
-        Runs keep going when the coordinator stops; a restarted coordinator re-attaches to them (or resumes them from their
-        last valid checkpoint) and loses or duplicates none. Only one coordinator may run on a state directory.
+        Runs keep going when the coordinator dies; a restarted coordinator re-attaches to them (or resumes them from their
+        last valid checkpoint) and loses or duplicates none. On SIGTERM or SIGINT it launches nothing more, asks its
+        runs to checkpoint and stop (SIGTERM, SIGKILL after --kill-grace), queues them to resume, and exits; the next
+        coordinator on the state directory continues them. Only one coordinator may run on a state directory.
         """)
 
     @OptionGroup var state: StateOption
@@ -60,8 +63,14 @@ struct CoordinatorCommand: ParsableCommand {
             }
             let pool = hosts.map { "\($0.host) \($0.slots)" }.joined(separator: ", ")
             FileHandle.standardOutput.write(Data("spd coordinator: \(directory.path), slots: \(pool)\n".utf8))
+            StopSignals.install()
             try coordinator.recover()
             repeat {
+                if let signal = StopSignals.requested {
+                    FileHandle.standardOutput.write(Data("[\(Date())] \(StopSignals.name(signal)): stopping\n".utf8))
+                    try coordinator.stopRunning()
+                    break
+                }
                 try coordinator.tick()
                 if once { break }
                 if untilIdle, try coordinator.isIdle() { break }
