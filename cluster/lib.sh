@@ -4,6 +4,8 @@ SPD_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # One configuration for the binary and the tests, so `cluster/test` reuses what `cluster/setup` built.
 SPD_BUILD_FLAGS=(-c release -Xswiftc -enable-testing)
 SPD_BIN="$SPD_ROOT/.build/release/spd"
+# In a deployment tarball (cluster/package) the binary is bin/spd beside cluster/.
+if [ ! -d "$SPD_ROOT/Sources" ] && [ -x "$SPD_ROOT/bin/spd" ]; then SPD_BIN="$SPD_ROOT/bin/spd"; fi
 # Debian packages the project needs: MPI, BLAS, zstd; JPEG/PNG codecs and zlib (gzip'd IDX files); SQLite's headers
 # (GRDB, the coordinator's run queue); the real Fashion-MNIST data for the built-in datasets; the zstd and tar tools
 # the shard tests compare against; python3 with venv for the pycocotools comparison; iproute2 for the multi-host test.
