@@ -6,6 +6,9 @@ import Tensor
 public protocol Optimizer: AnyObject {
     /// One update with a learning rate per parameter group and the momentum (SGD) or beta1 (Adam) of this step.
     func step(learningRates: [ParameterGroup: Double], momentum: Double)
+    /// Whether warmup ramps this optimizer's momentum. YOLOv5 ramps SGD's momentum from warmup_momentum; its warmup
+    /// only touches parameter groups with a 'momentum' key, so Adam keeps beta1 = hyp momentum throughout.
+    var followsMomentumWarmup: Bool { get }
     /// Named state buffers, each as long as the parameter arena, and scalar counters.
     var stateBuffers: [String: [Float]] { get }
     var stateCounters: [String: Int] { get }
@@ -13,6 +16,8 @@ public protocol Optimizer: AnyObject {
 }
 
 extension SGD: Optimizer {
+    public var followsMomentumWarmup: Bool { true }
+
     public func step(learningRates: [ParameterGroup: Double], momentum: Double) {
         self.momentum = Float(momentum)
         step(learningRates: learningRates.mapValues(Float.init))
@@ -68,6 +73,8 @@ public final class AdamW: Optimizer {
             }
         }
     }
+
+    public var followsMomentumWarmup: Bool { false }
 
     public var stateBuffers: [String: [Float]] { ["exp_avg": firstMoment, "exp_avg_sq": secondMoment] }
     public var stateCounters: [String: Int] { ["step": steps] }

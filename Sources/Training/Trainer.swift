@@ -198,6 +198,7 @@ public final class Trainer<Task: TrainingTask> {
         if batch.step == 0 && config.referenceQuirks.contains(.epochStartZeroGrad) { hasPendingGradients = false }
         let optimizerStart = monotonicSeconds()
         let stepsNow = progress.iteration - progress.lastOptimizerIteration >= settings.accumulation
+        let momentum = optimizer.followsMomentumWarmup ? settings.momentum : config.hyp.momentum
         // The batches whose gradients this step applies (those since the last step, or since the epoch start when the
         // quirk dropped the earlier ones), for the log.
         let droppedBefore = config.referenceQuirks.contains(.epochStartZeroGrad) ? progress.iteration - batch.step - 1 : -1
@@ -210,7 +211,7 @@ public final class Trainer<Task: TrainingTask> {
             }
         }
         if stepsNow {
-            optimizer.step(learningRates: settings.learningRates, momentum: settings.momentum)
+            optimizer.step(learningRates: settings.learningRates, momentum: momentum)
             ema?.update(from: state)
             progress.lastOptimizerIteration = progress.iteration
             progress.optimizerSteps += 1
@@ -241,7 +242,7 @@ public final class Trainer<Task: TrainingTask> {
                 try run?.appendMetrics([
                     "iteration": progress.iteration, "optimizer_step": progress.optimizerSteps, "epoch": epoch, "step": batch.step,
                     "losses": Dictionary(uniqueKeysWithValues: zip(task.lossNames, outcome.losses)), "epoch_mean_losses": Dictionary(uniqueKeysWithValues: zip(task.lossNames, means)),
-                    "labels": outcome.labels, "lr": [lr[.batchNormWeight] ?? 0, lr[.weight] ?? 0, lr[.bias] ?? 0], "momentum": settings.momentum,
+                    "labels": outcome.labels, "lr": [lr[.batchNormWeight] ?? 0, lr[.weight] ?? 0, lr[.bias] ?? 0], "momentum": momentum,
                     "accumulation": settings.accumulation, "accumulated_batches": accumulatedBatches, "images_per_second": Double(config.batch) / stepSeconds,
                     "time": ["step": stepSeconds, "data_wait": dataWait, "forward": outcome.forwardSeconds, "backward": outcome.backwardSeconds,
                              "allreduce_overlapped": averager.overlapSeconds, "allreduce_wait": averager.waitSeconds, "optimizer": optimizerSeconds],
@@ -532,6 +533,7 @@ private final class CheckpointedOptimizer: Optimizer {
         return buffers
     }
     var stateCounters: [String: Int] { base.stateCounters }
+    var followsMomentumWarmup: Bool { base.followsMomentumWarmup }
     func restore(buffers: [String: [Float]], counters: [String: Int]) throws { try base.restore(buffers: buffers, counters: counters) }
 }
 

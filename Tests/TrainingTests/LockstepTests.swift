@@ -35,13 +35,14 @@ final class LockstepTests: XCTestCase {
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: directory) }
 
     func testSGDFollowsTheReferenceStepForStep() throws {
-        try assertLockstep(recording: "sgd", optimizer: "sgd", lr0: 0.01, roundingIterations: 5, firstStepTolerance: 1e-6)
+        try assertLockstep(recording: "sgd", optimizer: "sgd", lr0: 0.01, roundingIterations: 5)
     }
 
-    /// Adam: after its first step a few parameters whose gradient is within rounding of 0 have moved by +-lr the other
-    /// way, so the first step is held to 1e-3 of the tensors (not rounding) and only the first 2 losses to 1e-5.
+    /// Adam: after its first step a few biases whose gradient is within rounding of 0 have moved by the warmup bias
+    /// learning rate (0.1) the other way, so the first step is checked element by element (rounding or such a sign
+    /// flip) and only the first 2 losses at 1e-5.
     func testAdamFollowsTheReferenceStepForStep() throws {
-        try assertLockstep(recording: "adam", optimizer: "adam", lr0: 0.001, roundingIterations: 2, firstStepTolerance: 1e-3)
+        try assertLockstep(recording: "adam", optimizer: "adam", lr0: 0.001, roundingIterations: 2, signFlip: 0.1)
     }
 
     /// The comparison can fail: without the reference's quirks (SPDTrain's own schedule, which keeps gradients across
@@ -66,6 +67,7 @@ final class LockstepTests: XCTestCase {
         let files: [String]
         let losses: [Double]
         let learningRates: [Double]
+        /// SGD's momentum, or Adam's beta1.
         let momentum: Double?
         let accumulate: Double
         let optimizerStep: Bool
@@ -86,7 +88,8 @@ final class LockstepTests: XCTestCase {
             let items = try XCTUnwrap(step["loss_items"] as? [String: Double])
             return Step(iteration: try XCTUnwrap(step["iteration"] as? Int), files: try XCTUnwrap(step["files"] as? [String]),
                         losses: [items["box"]!, items["obj"]!, items["cls"]!], learningRates: try XCTUnwrap(step["lr"] as? [Double]),
-                        momentum: (step["momentum"] as? [Double])?.first, accumulate: try XCTUnwrap(step["accumulate"] as? Double),
+                        momentum: (step["momentum"] as? [Double])?.first ?? (step["betas"] as? [[Double]])?.first?.first,
+                        accumulate: try XCTUnwrap(step["accumulate"] as? Double),
                         optimizerStep: try XCTUnwrap(step["optimizer_step"] as? Bool), batchesInStep: step["batches_in_step"] as? Int ?? 0)
         }
         XCTAssertEqual(steps.map(\.iteration), Array(0..<200))
@@ -152,7 +155,7 @@ final class LockstepTests: XCTestCase {
                 XCTAssertEqual(mine, theirs, accuracy: 1e-12 * max(abs(theirs), 1e-3), "\(label): learning rate of group \(group)")
             }
             if let momentum = step.momentum {
-                XCTAssertEqual(try XCTUnwrap(line["momentum"] as? Double), momentum, accuracy: 1e-12, "\(label): momentum")
+                XCTAssertEqual(try XCTUnwrap(line["momentum"] as? Double), momentum, accuracy: 1e-12, "\(label): momentum (SGD) or beta1 (Adam)")
             }
             XCTAssertEqual(Double(try XCTUnwrap(line["accumulation"] as? Int)), step.accumulate, "\(label): accumulate")
             let optimizerSteps = try XCTUnwrap(line["optimizer_step"] as? Int)
@@ -183,7 +186,30 @@ final class LockstepTests: XCTestCase {
         stride(from: 0, to: totals.count, by: 25).map { start in totals[start..<min(start + 25, totals.count)].reduce(0, +) / 25 }
     }
 
-    private func assertLockstep(recording name: String, optimizer: String, lr0: Double, roundingIterations: Int, firstStepTolerance: Double) throws {
+    /// After Adam's first step every element agrees to rounding (1e-5 of max(|x|, 1)) except biases (the only group with
+    /// a learning rate at iteration 0) whose gradient is within rounding of 0: Adam moves a parameter by
+    /// lr * g / (|g| + eps), which for |g| near eps = 1e-8 turns a rounding difference of g into up to a whole step the
+    /// other way (at most 2 * `step` apart). Those must be under 1% of the elements.
+    private func assertRoundingOrSignFlips(_ mine: SafeTensorsFile, _ recorded: SafeTensorsFile, step: Double, _ label: String) throws {
+        var elements = 0, flips = 0
+        for name in recorded.names where try recorded.info(name).dtype.isFloatingPoint {
+            let theirs = try recorded.floats(name), full = try mine.floats(name)
+            let stride = (full.count + 1023) / 1024
+            let sampled = full.count == theirs.count ? full : Swift.stride(from: 0, to: full.count, by: stride).map { full[$0] }
+            for (a, b) in zip(sampled, theirs) {
+                elements += 1
+                let difference = abs(Double(a) - Double(b))
+                if difference <= 1e-5 * max(abs(Double(b)), 1) { continue }
+                XCTAssertTrue(name.hasSuffix("bias"), "\(label): \(name) differs by \(difference) (only biases move at iteration 0)")
+                XCTAssertLessThanOrEqual(difference, 2 * step * 1.001, "\(label): \(name) differs by more than two Adam steps")
+                flips += 1
+            }
+        }
+        print("lockstep \(label): \(flips) of \(elements) elements differ beyond rounding (biases with a gradient within rounding of 0), the rest agree to rounding")
+        XCTAssertLessThan(Double(flips), 0.01 * Double(elements), label)
+    }
+
+    private func assertLockstep(recording name: String, optimizer: String, lr0: Double, roundingIterations: Int, signFlip: Double? = nil) throws {
         let recording = try load(name)
         let mine = try replay(recording, optimizer: optimizer, lr0: lr0, quirks: true, perturbed: false, label: "\(name)")
         let spread = try replay(recording, optimizer: optimizer, lr0: lr0, quirks: true, perturbed: true, label: "\(name)-ulp")
@@ -196,9 +222,14 @@ final class LockstepTests: XCTestCase {
         }
         let first = try XCTUnwrap(recording.checkpoints.first { $0.iterations == 1 })
         for (what, a, b) in [("model", mine.states[1]!.model, first.model), ("EMA", mine.states[1]!.ema, first.ema)] {
-            let d = try distance(a, b)
-            print("lockstep \(name): \(what) after 1 iteration differs by \(String(format: "%.2e", d.value)) (\(d.tensor))")
-            XCTAssertLessThan(d.value, firstStepTolerance, "\(name): \(what) after 1 iteration: \(d.tensor)")
+            if let flip = signFlip {
+                try assertRoundingOrSignFlips(a, b, step: flip, "\(name): \(what) after 1 iteration")
+            } else {
+                let d = try distance(a, b)
+                print("lockstep \(name): \(what) after 1 iteration differs by \(String(format: "%.2e", d.value)) (\(d.tensor))")
+                // Measured 4.4e-7, 5.1e-7 and 6.6e-7 on OpenBLAS's Cooperlake, Prescott and Haswell kernels.
+                XCTAssertLessThan(d.value, 2e-6, "\(name): \(what) after 1 iteration: \(d.tensor)")
+            }
         }
 
         // After: within SPDTrain's own spread.
