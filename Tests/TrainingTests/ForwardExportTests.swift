@@ -136,4 +136,17 @@ final class ForwardExportTests: XCTestCase {
         XCTAssertEqual(spdLoss, torchLoss, accuracy: 1e-4 * torchLoss)
         XCTAssertLessThan(try XCTUnwrap(result["gradient"] as? Double), 1e-3, "\(result["gradient_tensor"] ?? "")")
     }
+
+    /// Bad class labels for a classifier's export are errors naming the file and the problem.
+    func testClassifierLabelsAreValidated() throws {
+        let wrongShape = directory.appendingPathComponent("2d.npy").path, outside = directory.appendingPathComponent("big.npy").path
+        try NPYWriter.write(.int64s([1, 2, 3, 4]), dtype: .i64, shape: [2, 2], to: wrongShape)
+        try NPYWriter.write(.int64s([1, 10]), dtype: .i64, shape: [2], to: outside)
+        XCTAssertThrowsError(try ClassifierForwardExport.readLabels(wrongShape, classes: 10)) { error in
+            XCTAssertEqual("\(error)", "\(wrongShape): expected an (N,) array of class indices, got shape [2, 2]")
+        }
+        XCTAssertThrowsError(try ClassifierForwardExport.readLabels(outside, classes: 10)) { error in
+            XCTAssertEqual("\(error)", "\(outside): class index 10 is outside 0..<10")
+        }
+    }
 }

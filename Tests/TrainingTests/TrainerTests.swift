@@ -1,6 +1,7 @@
 import Distributed
 import Foundation
 import Models
+import Shards
 import TensorFiles
 import Training
 import XCTest
@@ -84,6 +85,30 @@ final class TrainerTests: XCTestCase {
         // The exported model loads into a fresh model of the same architecture.
         let fresh = try DetectionModel(definition: ModelDefinition(contentsOf: model))
         try fresh.state.load(from: "\(run)/checkpoints/\(last)/ema.safetensors")
+    }
+
+    /// A sample order file that covers fewer epochs than the run stops it before training, naming the file; one that
+    /// covers them is replayed (the run's sample log holds exactly the listed keys, step by step).
+    func testSampleOrderMustCoverTheRunAndIsReplayed() throws {
+        let (_, model) = try detectionConfig(epochs: 2)
+        let dataset = directory.appendingPathComponent("data").path
+        var listed: [String] = []
+        for shard in try Shards.Dataset(directory: dataset).shards(split: "train") {
+            try Shards.Dataset(directory: dataset).openShard(shard).forEachSample { listed.append($0.key) }
+        }
+        XCTAssertEqual(listed.count, 8)
+        let order = directory.appendingPathComponent("order.json").path
+        let epoch = Array(listed.reversed())
+        try JSONSerialization.data(withJSONObject: ["epochs": [epoch]]).write(to: URL(fileURLWithPath: order))
+        let (short, _) = try detectionConfig(epochs: 2, extra: ["sample_order=\(order)"])
+        XCTAssertThrowsError(try train(short, model: model, run: directory.appendingPathComponent("short").path)) { error in
+            XCTAssertEqual("\(error)", "\(order): lists 1 epoch(s) but the run trains 2")
+        }
+        let (covered, _) = try detectionConfig(epochs: 1, extra: ["sample_order=\(order)", "record_samples=true"])
+        let run = directory.appendingPathComponent("covered").path
+        _ = try train(covered, model: model, run: run)
+        let lines = try String(contentsOfFile: "\(run)/samples/rank-0.txt", encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(lines.flatMap { $0.split(separator: " ").dropFirst(2).map(String.init) }, epoch)
     }
 
     /// Two epochs, stop, resume for a third: bitwise the weights of three epochs in one go.
