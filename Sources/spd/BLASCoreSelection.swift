@@ -18,7 +18,9 @@ enum BLASCoreSelection {
         let environment = ProcessInfo.processInfo.environment
         if let replaced = environment[BLASCore.replacedCoreVariable] {
             if environment[switchingProcessVariable] == String(getpid()), isFirstRank(environment) {
-                FileHandle.standardError.write(Data(("spd: OpenBLAS chose its \(replaced) core, below what this CPU supports (\(CPUFeatures.current.summary)); "
+                let why = BLASCore.level(of: replaced).map { $0 < .avx512 } ?? true
+                    ? "below what this CPU supports (\(CPUFeatures.current.summary))" : "slower on this CPU than the AVX2 one (Zen 4 splits AVX-512)"
+                FileHandle.standardError.write(Data(("spd: OpenBLAS chose its \(replaced) core, \(why); "
                     + "running with OPENBLAS_CORETYPE=\(BLASCore.current) (set OPENBLAS_CORETYPE to choose another)\n").utf8))
                 unsetenv(switchingProcessVariable)
             }
