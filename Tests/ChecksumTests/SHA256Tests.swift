@@ -44,7 +44,7 @@ final class SHA256Tests: XCTestCase {
 
     /// Splitting a message at every point (and into three parts around block boundaries) gives the one-shot digest.
     func testChunkedUpdatesAtEverySplitPoint() {
-        var generator = SplitMix64(seed: 7)
+        var generator = SeededRandom(seed: 7)
         let message = (0 ..< 300).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
         let oneShot = SHA256.hash(message)
         for split in 0 ... message.count {
@@ -73,7 +73,7 @@ final class SHA256Tests: XCTestCase {
     }
 
     func testRandomMegabyteMatchesSha256sum() throws {
-        var generator = SplitMix64(seed: 42)
+        var generator = SeededRandom(seed: 42)
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
         for index in buffer.indices { buffer[index] = UInt8(truncatingIfNeeded: generator.next() >> 11) }
         XCTAssertEqual(SHA256.hash(buffer).hex, try sha256sum(buffer))
@@ -120,15 +120,3 @@ final class SHA256Tests: XCTestCase {
     }
 }
 
-/// A small deterministic generator for test data.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce5_e4b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-}

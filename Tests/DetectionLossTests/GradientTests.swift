@@ -1,4 +1,5 @@
 import DetectionLoss
+import TestSupport
 import XCTest
 
 /// The loss against the Double reference transliteration (values) and its gradient against central finite

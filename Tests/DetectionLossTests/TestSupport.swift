@@ -3,23 +3,6 @@ import Foundation
 import TestSupport
 import XCTest
 
-/// A small deterministic generator (SplitMix64) so every test sees the same "random" data.
-struct SeededRandom {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Uniform in [low, high).
-    mutating func uniform(_ low: Float, _ high: Float) -> Float {
-        low + (high - low) * Float(next() >> 40) / Float(1 << 24)
-    }
-}
-
 /// One level of channels-last head output, [batch][ny][nx][anchors * (classes + 5)].
 struct LevelOutput {
     var raw: [Float]

@@ -1,21 +1,10 @@
 import Detection
+import TestSupport
 import XCTest
 
 /// `nonMaxSuppression` against a brute-force reference on random predictions: per class, keep a box
 /// unless a higher-scoring kept box of its class overlaps it by more than the threshold; then merge by score.
 final class NMSReferenceTests: XCTestCase {
-    /// SplitMix64: a fixed, platform-independent random sequence.
-    private struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     private func referenceNMS(_ predictions: [Float], classCount: Int, confidence: Float, iou: Double,
                               multiLabel: Bool, maxDetections: Int) -> [DetectionBox] {
         let stride = 5 + classCount
@@ -52,7 +41,7 @@ final class NMSReferenceTests: XCTestCase {
     }
 
     func testMatchesBruteForceOnRandomPredictions() {
-        var random = SplitMix64(state: 20240601)
+        var random = SeededRandom(seed: 20240601)
         for trial in 0..<40 {
             let classCount = trial % 4 + 1, count = 50 + trial * 10
             var predictions: [Float] = []

@@ -2,6 +2,7 @@ import Detection
 import Foundation
 import Imaging
 import Inference
+import TestSupport
 import XCTest
 
 /// Detection on the real fixture photos with the golden YOLOv5-SPD-n weights. They are a random initialisation:
@@ -86,7 +87,7 @@ final class DetectorTests: XCTestCase {
         let detector = try detector(imageSize: 320)
         let photo = try Image(contentsOfFile: "\(Fixtures.photos)/2011_000003.jpg")
         XCTAssertEqual([photo.width, photo.height], [500, 338])
-        var noise = SplitMix(seed: 7)
+        var noise = SeededRandom(seed: 7)
         let tall = Image(width: 150, height: 260, format: .rgb, pixels: (0..<150 * 260 * 3).map { _ in UInt8(noise.next(upTo: 256)) })
         let expectations: [(Image, ratio: Double, resized: [Int], padX: Double, padY: Double, sides: [Int])] = [
             (photo, 0.64, [320, 216], 0, 52, [0, 52, 0, 52]),

@@ -1,5 +1,6 @@
 import Distributed
 import Foundation
+import TestSupport
 import Imaging
 import Shards
 import Training
@@ -53,7 +54,7 @@ enum SyntheticRun {
     /// `count` 64 px grey images per split with one red (class 0) or blue (class 1) square each, as PNG shards.
     private static func detectionData(at directory: String, train: Int, val: Int) throws {
         let size = 64
-        var random = SplitMix(seed: 1)
+        var random = SeededRandom(seed: 1)
         var splits: [String: [ShardInfo]] = [:]
         for (split, count) in [("train", train), ("val", val)] {
             let writer = try ShardWriter(directory: directory, split: split, maxSamplesPerShard: 5)
@@ -73,15 +74,3 @@ enum SyntheticRun {
     }
 }
 
-/// A small seeded generator (SplitMix64).
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next(upTo bound: Int) -> Int {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return Int((z ^ (z >> 31)) % UInt64(max(bound, 1)))
-    }
-}

@@ -1,6 +1,7 @@
 import Kernels
 import KernelsAVX512
 import Tensor
+import TestSupport
 import XCTest
 
 /// The AVX-512 build of the kernels computes exactly what the baseline build computes: every kernel of the set runs

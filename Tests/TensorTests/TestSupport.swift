@@ -2,26 +2,6 @@ import Foundation
 import Tensor
 import XCTest
 
-/// A small deterministic generator (SplitMix64) so every test sees the same "random" data.
-struct SeededRandom {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Uniform in [low, high).
-    mutating func uniform(_ low: Float = -1, _ high: Float = 1) -> Float {
-        low + (high - low) * Float(next() >> 40) / Float(1 << 24)
-    }
-    mutating func floats(_ count: Int, _ low: Float = -1, _ high: Float = 1) -> [Float] {
-        (0..<count).map { _ in uniform(low, high) }
-    }
-}
-
 /// Central finite differences in Double of a scalar function at x.
 func numericGradient(at x: [Double], step: Double = 1e-5, _ loss: ([Double]) -> Double) -> [Double] {
     var point = x

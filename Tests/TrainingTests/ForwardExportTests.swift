@@ -76,9 +76,14 @@ final class ForwardExportTests: XCTestCase {
 
     /// A ResNet port check: `spd model forward`'s classifier export (train mode, labels) against PyTorch running the
     /// same weights in tools/peer's ResNet18-SPD (its state-dict names are the reference's): logits, mean
-    /// cross-entropy and every parameter's gradient. Bounds: logits and loss are float32 sums of the same terms
-    /// (1e-4); a gradient may move by a ReLU unit that rounding flips (one position of ~2k per channel), so 1e-3 of
-    /// its tensor's norm.
+    /// cross-entropy and every parameter's gradient.
+    ///
+    /// The reference runs in float64. In float32 a ReLU whose input lies within rounding of zero can flip; that
+    /// moves the gradient of every layer before it by ~1e-2 of its norm (measured: 1 input in 5 at this size flips
+    /// a unit in PyTorch's own float32 run as often as in SPDTrain's). So five fixed inputs: logits (1e-4) and loss
+    /// (1e-4 relative) must match for every input, no gradient may be further off than a flip explains (5e-2), and
+    /// for at least one input every gradient must be within 1e-4 of its tensor's norm (clean draws give ~5e-6; a
+    /// port error fails all five).
     func testClassifierExportMatchesPyTorch() throws {
         try TestTools.requirePython(["torch", "yaml", "safetensors"])
         let root = TestFixtures.repositoryRoot.path
@@ -88,14 +93,17 @@ final class ForwardExportTests: XCTestCase {
         let model = try ClassificationModel(definition: definition, classes: 10, seed: 3)
         let weights = directory.appendingPathComponent("weights.safetensors").path
         try model.state.save(to: weights)
-        var random = SystemRandomNumberGenerator()
-        let nchw = (0..<(4 * 3 * 32 * 32)).map { _ in Float.random(in: 0..<1, using: &random) }
-        let input = directory.appendingPathComponent("x.npy").path, labels = directory.appendingPathComponent("y.npy").path
-        try NPYWriter.write(.floats(nchw), dtype: .f32, shape: [4, 3, 32, 32], to: input)
-        try NPYWriter.write(.int64s([3, 0, 9, 3]), dtype: .i64, shape: [4], to: labels)
-        let out = directory.appendingPathComponent("out").path
-        try ClassifierForwardExport(model: model, training: true).run(
-            images: ForwardExport.readImages(input), labels: ClassifierForwardExport.readLabels(labels, classes: 10), directory: out)
+        var draws: [String] = []
+        for seed in UInt64(1)...5 {
+            var random = SeededRandom(seed: seed)
+            let draw = directory.appendingPathComponent("draw\(seed)").path
+            let input = "\(draw)-x.npy", labels = "\(draw)-y.npy"
+            try NPYWriter.write(.floats(random.floats(4 * 3 * 32 * 32, 0, 1)), dtype: .f32, shape: [4, 3, 32, 32], to: input)
+            try NPYWriter.write(.int64s((0..<4).map { _ in Int64(random.next(upTo: 10)) }), dtype: .i64, shape: [4], to: labels)
+            try ClassifierForwardExport(model: model, training: true).run(
+                images: ForwardExport.readImages(input), labels: ClassifierForwardExport.readLabels(labels, classes: 10), directory: draw)
+            draws.append(draw)
+        }
         let script = """
         import json, sys, numpy as np, torch
         sys.path.insert(0, sys.argv[1] + '/tools/peer')
@@ -104,21 +112,24 @@ final class ForwardExportTests: XCTestCase {
         torch.set_num_threads(1)
         net = models.build(sys.argv[1] + '/configs/models/resnet18-spd.yaml', nc=10)
         net.load_state_dict(load_file(sys.argv[2]), strict=True)
-        net.train()
-        x = torch.from_numpy(np.load(sys.argv[3])); y = torch.from_numpy(np.load(sys.argv[4]))
-        logits = net(x)
-        loss = torch.nn.functional.cross_entropy(logits, y)
-        loss.backward()
-        mine = np.load(sys.argv[5] + '/logits.npy')
-        ours = load_file(sys.argv[5] + '/gradients.safetensors')
-        worst = max((float((ours[k] - p.grad).norm() / max(p.grad.norm(), 1e-12)), k) for k, p in net.named_parameters())
-        print(json.dumps({'logits': float(np.abs(mine - logits.detach().numpy()).max()), 'loss': loss.item(),
-                          'gradient': worst[0], 'gradient_tensor': worst[1], 'parameters': len(list(net.named_parameters())),
-                          'gradients': len(ours)}))
+        net = net.double().train()
+        results = []
+        for draw in sys.argv[3:]:
+            net.zero_grad()
+            x = torch.from_numpy(np.load(draw + '-x.npy')).double(); y = torch.from_numpy(np.load(draw + '-y.npy'))
+            logits = net(x)
+            loss = torch.nn.functional.cross_entropy(logits, y)
+            loss.backward()
+            ours = load_file(draw + '/gradients.safetensors')
+            worst = max((float((ours[k].double() - p.grad).norm() / max(p.grad.norm(), 1e-12)), k) for k, p in net.named_parameters())
+            results.append({'logits': float(np.abs(np.load(draw + '/logits.npy') - logits.detach().numpy()).max()),
+                            'loss': loss.item(), 'gradient': worst[0], 'gradient_tensor': worst[1],
+                            'parameters': len(list(net.named_parameters())), 'gradients': len(ours)})
+        print(json.dumps(results))
         """
         let process = Process()
         process.executableURL = TestTools.python
-        process.arguments = ["-c", script, root, weights, input, labels, out]
+        process.arguments = ["-c", script, root, weights] + draws
         let output = Pipe(), errors = Pipe()
         process.standardOutput = output
         process.standardError = errors
@@ -127,14 +138,21 @@ final class ForwardExportTests: XCTestCase {
         let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         XCTAssertEqual(process.terminationStatus, 0, errorText)
-        let result = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any], errorText)
-        let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(out)/loss.json"))) as? [String: Any])
-        print("ResNet18-SPD against PyTorch: \(result)")
-        XCTAssertEqual(result["parameters"] as? Int, result["gradients"] as? Int, "a gradient for every parameter")
-        XCTAssertLessThan(try XCTUnwrap(result["logits"] as? Double), 1e-4)
-        let torchLoss = try XCTUnwrap(result["loss"] as? Double), spdLoss = try XCTUnwrap(report["loss"] as? Double)
-        XCTAssertEqual(spdLoss, torchLoss, accuracy: 1e-4 * torchLoss)
-        XCTAssertLessThan(try XCTUnwrap(result["gradient"] as? Double), 1e-3, "\(result["gradient_tensor"] ?? "")")
+        let results = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [[String: Any]], errorText)
+        XCTAssertEqual(results.count, draws.count)
+        var cleanDraws = 0
+        for (draw, result) in zip(draws, results) {
+            let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(draw)/loss.json"))) as? [String: Any])
+            print("ResNet18-SPD against PyTorch (float64), \(URL(fileURLWithPath: draw).lastPathComponent): \(result)")
+            XCTAssertEqual(result["parameters"] as? Int, result["gradients"] as? Int, "a gradient for every parameter")
+            XCTAssertLessThan(try XCTUnwrap(result["logits"] as? Double), 1e-4)
+            let torchLoss = try XCTUnwrap(result["loss"] as? Double), spdLoss = try XCTUnwrap(report["loss"] as? Double)
+            XCTAssertEqual(spdLoss, torchLoss, accuracy: 1e-4 * torchLoss)
+            let gradient = try XCTUnwrap(result["gradient"] as? Double)
+            XCTAssertLessThan(gradient, 5e-2, "more than a flipped ReLU explains: \(result["gradient_tensor"] ?? "")")
+            if gradient < 1e-4 { cleanDraws += 1 }
+        }
+        XCTAssertGreaterThan(cleanDraws, 0, "no input gave every gradient within 1e-4 of PyTorch's")
     }
 
     /// Bad class labels for a classifier's export are errors naming the file and the problem.

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Imaging
 import Shards
 
@@ -8,7 +9,7 @@ enum SyntheticData {
     /// (red = class 0, blue = class 1) and their boxes; PNG images, COCO-style pixel boxes.
     /// `brokenTrainSample`: that train sample's image is not a decodable PNG.
     static func detection(at directory: String, train: Int, val: Int, size: Int = 64, seed: UInt64 = 1, brokenTrainSample: Int? = nil) throws {
-        var random = SplitMix(seed: seed)
+        var random = SeededRandom(seed: seed)
         var splits: [String: [ShardInfo]] = [:]
         for (split, count) in [("train", train), ("val", val)] {
             let writer = try ShardWriter(directory: directory, split: split, maxSamplesPerShard: 5)
@@ -36,7 +37,7 @@ enum SyntheticData {
     /// A classification set of `size` px grey images: class c is a bright square in quadrant c (4 classes).
     static func classification(at directory: String, train: Int, val: Int, size: Int = 32) throws {
         var splits: [String: [ShardInfo]] = [:]
-        var random = SplitMix(seed: 5)
+        var random = SeededRandom(seed: 5)
         for (split, count) in [("train", train), ("val", val)] {
             let writer = try ShardWriter(directory: directory, split: split, maxSamplesPerShard: 16)
             for index in 0..<count {
@@ -54,14 +55,3 @@ enum SyntheticData {
     }
 }
 
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next(upTo bound: Int) -> Int {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return Int((z ^ (z >> 31)) % UInt64(max(bound, 1)))
-    }
-}
