@@ -57,35 +57,37 @@ let package = Package(
         // The same kernels (Sources/KernelsAVX512 links to Sources/Kernels' files) compiled for AVX-512.
         .target(name: "KernelsAVX512", dependencies: ["KernelInterface"], swiftSettings: avx512KernelFlags),
         // Tensor engine: NHWC storage, ops with paired forward/backward, GEMM through OpenBLAS, the kernel variant choice.
-        .target(name: "Tensor", dependencies: ["CBLAS", "KernelInterface", "Kernels", "KernelsAVX512"], swiftSettings: kernelFlags),
+        .target(name: "Support"),
+        .target(name: "Tensor", dependencies: ["Support", "CBLAS", "KernelInterface", "Kernels", "KernelsAVX512"], swiftSettings: kernelFlags),
         // Weight and array files: safetensors (PyTorch state_dict names) and NumPy .npy.
-        .target(name: "TensorFiles"),
+        .target(name: "POSIXFiles", dependencies: ["Checksum"]),
+        .target(name: "TensorFiles", dependencies: ["POSIXFiles"]),
         // SHA-256, streaming, for shards and checkpoints.
         .target(name: "Checksum", swiftSettings: kernelFlags),
         // Dataset shards: zstd-compressed tar streams plus dataset.json.
-        .target(name: "Shards", dependencies: ["CZstd", "Checksum"]),
+        .target(name: "Shards", dependencies: ["CZstd", "Checksum", "POSIXFiles"]),
         // YOLOv5 v6.0 ComputeLoss with its gradient, on channels-last head outputs.
         .target(name: "DetectionLoss", swiftSettings: kernelFlags),
         // Models: YOLOv5-format model files and ResNets built into layer graphs over one parameter arena.
-        .target(name: "Models", dependencies: ["Tensor", "TensorFiles", .product(name: "Yams", package: "Yams")], swiftSettings: kernelFlags),
+        .target(name: "Models", dependencies: ["Support", "Tensor", "TensorFiles", .product(name: "Yams", package: "Yams")], swiftSettings: kernelFlags),
         // Training: the step (forward, loss, backward), optimizers, schedules.
-        .target(name: "Training", dependencies: ["Tensor", "Models", "DetectionLoss", "TensorFiles", "SampleStream", "Augment", "Detection", "Evaluation", "Distributed", "Shards", "Checksum", .product(name: "Yams", package: "Yams")], swiftSettings: kernelFlags),
+        .target(name: "Training", dependencies: ["Support", "Tensor", "Models", "DetectionLoss", "TensorFiles", "SampleStream", "Augment", "Detection", "Evaluation", "Distributed", "Shards", "Checksum", "POSIXFiles", .product(name: "Yams", package: "Yams")], swiftSettings: kernelFlags),
         // Images: JPEG/PNG/PPM decode and encode, resize, letterbox, NHWC float conversion, drawing.
-        .target(name: "Imaging", dependencies: ["CTurboJPEG", "CPNG"], swiftSettings: kernelFlags),
+        .target(name: "Imaging", dependencies: ["CTurboJPEG", "CPNG", "POSIXFiles"], swiftSettings: kernelFlags),
         // Detection post-processing: YOLOv5 non-max suppression, box rescaling, COCO results JSON.
         .target(name: "Detection", swiftSettings: kernelFlags),
         // Dataset converters (COCO, YOLO, CIFAR-10, IDX, folders), built-in Fashion-MNIST sets, inspect and verify.
-        .target(name: "Datasets", dependencies: ["Shards", "Imaging", "Tensor", "CZlib", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Datasets", dependencies: ["Shards", "Imaging", "Support", "CZlib", .product(name: "Yams", package: "Yams")]),
         // COCO box metrics exactly as pycocotools computes them; classification accuracy and confusion.
         .target(name: "Evaluation", dependencies: ["Detection"]),
         // The per-rank sample stream: epoch order, windows, background prefetch, resumable positions.
-        .target(name: "SampleStream", dependencies: ["Shards", "Tensor"]),
+        .target(name: "SampleStream", dependencies: ["Shards", "Support"]),
         // Data parallelism: communicators (MPI, in-process, single), gradient buckets, replica checks.
-        .target(name: "Distributed", dependencies: ["CMPI", "Tensor"], swiftSettings: kernelFlags),
+        .target(name: "Distributed", dependencies: ["CMPI", "Support"], swiftSettings: kernelFlags),
         // Detection and classification augmentation (YOLOv5 v6.0 mosaic, perspective, HSV, flip), sample decoding, collation.
-        .target(name: "Augment", dependencies: ["Imaging", "SampleStream", "Shards", "Tensor", "DetectionLoss"], swiftSettings: kernelFlags),
+        .target(name: "Augment", dependencies: ["Imaging", "SampleStream", "Shards", "Support", "Tensor", "DetectionLoss"], swiftSettings: kernelFlags),
         // Benchmarks behind `spd bench`.
-        .target(name: "Benchmarks", dependencies: ["Tensor", "Models", "Training", "DetectionLoss", "Augment", "Imaging", "SampleStream", "Shards"], swiftSettings: kernelFlags),
+        .target(name: "Benchmarks", dependencies: ["Support", "Tensor", "Models", "Training", "DetectionLoss", "Augment", "Imaging", "SampleStream", "Shards"], swiftSettings: kernelFlags),
         // The coordinator: run queue (SQLite through GRDB), sweeps, scheduler, launcher, monitor, recovery, reports.
         .target(name: "Coordinator", dependencies: ["Models", "Tensor", "Training", "Shards", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Yams", package: "Yams")]),
         // Inference: detection on image files, run-directory checkpoints (listing, weights export).
@@ -101,18 +103,19 @@ let package = Package(
         // The gate probe: fails on purpose under SPD_TEST_GATE_PROBE=1 (cluster/gate-test).
         .testTarget(name: "GateTests"),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "Kernels", "KernelsAVX512", "TestSupport"]),
+        .testTarget(name: "POSIXFilesTests", dependencies: ["POSIXFiles", "Checksum"]),
         .testTarget(name: "TensorFilesTests", dependencies: ["TensorFiles", "TestSupport"]),
         .testTarget(name: "SampleStreamTests", dependencies: ["SampleStream", "Shards", "TestSupport"]),
         .testTarget(name: "DistributedTests", dependencies: ["Distributed", "TestSupport"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "Tensor", "DetectionLoss", "TensorFiles", "Distributed", "Imaging", "Shards", "Datasets", "Augment", "TestSupport"]),
-        .testTarget(name: "ModelsTests", dependencies: ["Models", "Tensor", "TensorFiles", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Support", "Training", "Models", "Tensor", "DetectionLoss", "TensorFiles", "Distributed", "Imaging", "Shards", "Datasets", "Augment", "TestSupport"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Support", "Models", "Tensor", "TensorFiles", "TestSupport"]),
         .testTarget(name: "ChecksumTests", dependencies: ["Checksum", "TestSupport"]),
         .testTarget(name: "ShardsTests", dependencies: ["Shards", "Checksum", "TestSupport"]),
         .testTarget(name: "DetectionLossTests", dependencies: ["DetectionLoss", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
         .testTarget(name: "DetectionTests", dependencies: ["Detection", "TestSupport"]),
-        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Detection", "Tensor", "TestSupport"]),
-        .testTarget(name: "AugmentTests", dependencies: ["Augment", "Imaging", "Shards", "SampleStream", "Tensor", "DetectionLoss", "Detection", "TestSupport"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Support", "Evaluation", "Detection", "Tensor", "TestSupport"]),
+        .testTarget(name: "AugmentTests", dependencies: ["Support", "Augment", "Imaging", "Shards", "SampleStream", "Tensor", "DetectionLoss", "Detection", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Shards", "Imaging", "TestSupport"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "Training", "Models", "Detection", "Imaging", "Distributed", "Shards", "TensorFiles", "TestSupport"]),
         .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "TestSupport"]),

@@ -1,6 +1,6 @@
 import Imaging
 import SampleStream
-import Tensor
+import Support
 
 /// One classification example: a decoded sample, and what the augmentation makes of it for the trainer.
 public struct ClassificationExample: Sendable, Equatable {

@@ -1,6 +1,6 @@
 import Imaging
 import SampleStream
-import Tensor
+import Support
 
 /// YOLOv5 v6.0's training-time detection pipeline (`LoadImagesAndLabels.__getitem__` with augment on, rect off,
 /// mixup 0, no albumentations), driven only by the caller's generator:

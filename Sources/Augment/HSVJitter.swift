@@ -1,6 +1,6 @@
 import Foundation
 import Imaging
-import Tensor
+import Support
 
 /// YOLOv5 v6.0's `augment_hsv` gains (hyp `hsv_h`, `hsv_s`, `hsv_v`): each call multiplies hue, saturation and
 /// value by 1 + uniform(-gain, gain), through lookup tables (hue wraps modulo 180, the others clip at 255).

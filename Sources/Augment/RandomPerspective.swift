@@ -1,5 +1,5 @@
 import Imaging
-import Tensor
+import Support
 
 /// YOLOv5 v6.0's `random_perspective` ranges (hyp `degrees`, `translate`, `scale`, `shear`, `perspective`; the
 /// defaults are hyp.scratch's). Each call draws one `PerspectiveParameters` from the generator.

@@ -1,5 +1,6 @@
 import Distributed
 import Tensor
+import Support
 
 /// `spd bench allreduce`, run under mpirun: float sums over every rank from 4 KB to 100 MB, OpenMPI's MPI_Allreduce
 /// (in place) beside ours (a shared-memory reduction on each node, MPI between nodes). It reports the median time

@@ -5,6 +5,7 @@ import Imaging
 import SampleStream
 import Shards
 import Tensor
+import Support
 
 /// `spd bench data`: throughput of the whole training data path on one rank (read shard, zstd, tar, image decode,
 /// mosaic + perspective + HSV + flip, collation into the NHWC batch and targets), beside what a training step of

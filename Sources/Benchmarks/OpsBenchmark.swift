@@ -1,5 +1,6 @@
 import Models
 import Tensor
+import Support
 
 /// `spd bench ops`: every distinct conv shape of a model timed through the engine (forward, backward-input,
 /// backward-weight) beside the same GEMMs run alone through cblas, then a full training step's time split.

@@ -1,4 +1,5 @@
 import Tensor
+import Support
 
 /// A plain-text table with right-aligned columns, for benchmark reports.
 public struct TextTable {

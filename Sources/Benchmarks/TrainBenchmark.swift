@@ -2,6 +2,7 @@ import DetectionLoss
 import Models
 import Tensor
 import Training
+import Support
 
 /// `spd bench train`: full training steps (forward, loss on synthetic data, backward, SGD) on one rank,
 /// reporting images/s, achieved GFLOP/s and the time split.

@@ -1,7 +1,7 @@
 import Foundation
 import Imaging
 import Shards
-import Tensor
+import Support
 
 /// `fashion-detect`: a small-object detection set. Each sample is a 256x256 RGB canvas (a solid colour or a
 /// linear gradient, a third of them with per-pixel noise) with 3-8 real Fashion-MNIST items pasted at 8-32 px,

@@ -1,4 +1,4 @@
-import Tensor
+import Support
 
 /// Averages a gradient arena over the ranks in contiguous buckets, overlapped with backward: `gradientsReady(n)`
 /// (called as backward finishes layers) starts a non-blocking all-reduce for every bucket now wholly inside the

@@ -1,6 +1,6 @@
 import CMPI
 import Foundation
-import Tensor
+import Support
 
 /// Ends the job when a peer falls silent while this rank waits in a collective, instead of hanging for the kernel's
 /// TCP retries (about 15 minutes after a link goes down). A thread per rank sends a heartbeat to every other rank

@@ -1,4 +1,5 @@
 import Tensor
+import Support
 
 /// A ResNet classifier (ResNet-18/50, with or without SPD-Conv) over one parameter arena, with the reference
 /// state_dict names and order. Forward gives logits; backward takes d(loss)/d(logits).

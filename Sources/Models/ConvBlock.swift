@@ -1,4 +1,5 @@
 import Tensor
+import Support
 
 /// Batch-norm constants: YOLOv5 uses eps 1e-3, momentum 0.03; ResNet PyTorch's defaults 1e-5, 0.1.
 public struct BatchNormSettings: Sendable {

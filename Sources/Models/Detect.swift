@@ -1,5 +1,6 @@
 import Foundation
 import Tensor
+import Support
 
 /// YOLOv5's Detect head: per level a 1x1 Conv2d(ch_i, na * (nc + 5)) with bias. Raw outputs stay in the
 /// engine's NHWC layout, [N][ny][nx][na * no] (element (b, a, y, x, k) at ((b*ny + y)*nx + x)*na*no + a*no + k);

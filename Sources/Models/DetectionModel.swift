@@ -1,5 +1,6 @@
 import Foundation
 import Tensor
+import Support
 
 /// One built row of a detection model: what the summary table shows.
 public struct BuiltRow: Sendable {

@@ -1,4 +1,5 @@
 import Tensor
+import Support
 
 /// One residual block (BasicBlock or BottleNeck): relu(residual_function(x) + shortcut(x)), where the shortcut
 /// is a 1x1 conv + BN when the block changes resolution or width, and the identity otherwise.

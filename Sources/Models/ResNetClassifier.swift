@@ -1,4 +1,5 @@
 import Tensor
+import Support
 
 /// ResNet's head: AdaptiveAvgPool2d((1, 1)) -> flatten -> Linear (`fc.weight` [classes, features], `fc.bias`).
 public final class ResNetClassifier: SingleInputLayer {

@@ -1,4 +1,5 @@
 import Tensor
+import Support
 
 /// ResNet-SPD's downsampling unit: Conv2d(in -> w, k, stride 1, no bias) -> space_to_depth (-> 4w, half size)
 /// -> BatchNorm2d(4w) -> activation. Keeps the SPD output (the BN input) and the activated output; the conv

@@ -1,4 +1,5 @@
 import Tensor
+import Support
 
 /// YOLOv5's Bottleneck(c1, c2, shortcut, e): cv1 = Conv(c1, c2*e, 1), cv2 = Conv(c2*e, c2, 3), plus the input
 /// when shortcut and c1 == c2. (Inside C3, e = 1.0; a Bottleneck row of a model file uses e = 0.5.)

@@ -1,6 +1,6 @@
 import Foundation
 import Shards
-import Tensor
+import Support
 
 /// What a transform gets for one sample: the raw sample, where it stands in the epoch, a random generator that
 /// depends only on (seed, epoch, position) and not on the rank, and the other samples of its window (mosaic

@@ -1,3 +1,4 @@
+import POSIXFiles
 /// A dataset directory: dataset.json plus its shard files, checked when opened.
 public struct Dataset: Sendable {
     public let directory: String
@@ -19,7 +20,7 @@ public struct Dataset: Sendable {
                 if shard.samples < 0 { throw invalid("samples", "\(shard.samples) is negative") }
                 if !Self.isSHA256Hex(shard.sha256) { throw invalid("sha256", "'\(shard.sha256)' is not 64 lowercase hex digits") }
                 let path = directory + "/" + shard.file
-                guard let size = try fileSize(path) else { throw ShardError.missingShard(file: path) }
+                guard let size = try ShardError.mapping({ try fileSizeIfPresent(path) }) else { throw ShardError.missingShard(file: path) }
                 if size != shard.bytes { throw ShardError.sizeMismatch(file: path, expected: shard.bytes, actual: size) }
             }
         }

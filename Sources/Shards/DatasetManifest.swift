@@ -1,3 +1,4 @@
+import POSIXFiles
 import Foundation
 
 /// dataset.json: what a dataset directory holds.
@@ -108,7 +109,7 @@ public struct DatasetManifest: Codable, Equatable, Sendable {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         var bytes = [UInt8](try encoder.encode(self))
         bytes.append(UInt8(ascii: "\n"))
-        try AtomicFile.write(bytes, to: path)
+        try ShardError.mapping { try writeAtomically(bytes, to: path) }
     }
 
     private static func readWholeFile(_ path: String) throws -> [UInt8] {

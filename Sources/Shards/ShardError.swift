@@ -8,6 +8,8 @@ import Darwin
 public enum ShardError: Error, CustomStringConvertible, Equatable, Sendable {
     /// A POSIX call (open, read, write, fsync, rename, close, ...) failed with `code` (errno).
     case system(file: String, operation: String, code: Int32, sample: String?)
+    /// A path where a file was expected names a directory, FIFO, device or socket.
+    case notARegularFile(file: String)
     /// zstd reported an error; `reason` is ZSTD_getErrorName.
     case zstd(file: String, operation: String, reason: String, sample: String?)
     /// The file ended while the zstd decoder still expected input.
@@ -57,6 +59,8 @@ public enum ShardError: Error, CustomStringConvertible, Equatable, Sendable {
         switch self {
         case let .system(file, operation, code, sample):
             return "\(file): \(operation) failed: \(String(cString: strerror(code)))\(at(sample))"
+        case let .notARegularFile(file):
+            return "\(file): not a regular file"
         case let .zstd(file, operation, reason, sample):
             return "\(file): zstd \(operation) failed: \(reason)\(at(sample))"
         case let .truncatedFrame(file, sample):

@@ -1,3 +1,4 @@
+import POSIXFiles
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -46,7 +47,7 @@ public final class ShardWriter {
         self.maxBytesPerShard = maxBytesPerShard
         self.zstdLevel = zstdLevel
         self.zstdWorkers = zstdWorkers
-        try makeDirectory(directory)
+        try ShardError.mapping { try makeDirectories(directory) }
     }
 
     deinit { current?.discard() }
@@ -140,7 +141,7 @@ private final class OpenShard {
     init(path: String, fileName: String, level: Int, workers: Int) throws {
         self.path = path
         self.fileName = fileName
-        temporaryPath = AtomicFile.temporaryPath(for: path)
+        temporaryPath = Shards.temporaryPath(for: path)
         file = try OutputFile(creating: temporaryPath)
         do {
             compressor = try ZstdCompressor(output: file, level: level, workers: workers)
@@ -156,7 +157,7 @@ private final class OpenShard {
         try tar.finish()
         try compressor.finish()
         try file.syncAndClose()
-        try AtomicFile.commit(temporaryPath, to: path)
+        try ShardError.mapping { try commitRename(temporaryPath, to: path) }
         return ShardInfo(file: fileName, samples: samples, bytes: file.bytesWritten, sha256: file.digest().hex)
     }
 

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Support
 
 /// What an op's time is booked under.
 public enum OpCategory: Int, CaseIterable, Sendable {
@@ -54,11 +50,4 @@ public enum OpProfiler {
     static func addGEMM(m: Int, n: Int, k: Int) {
         if isEnabled { gemmFLOPs += 2 * Double(m) * Double(n) * Double(k) }
     }
-}
-
-/// Seconds from a monotonic clock.
-public func monotonicSeconds() -> Double {
-    var t = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &t)
-    return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
 }

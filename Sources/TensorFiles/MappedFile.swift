@@ -1,3 +1,4 @@
+import POSIXFiles
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -12,7 +13,7 @@ final class MappedFile: @unchecked Sendable {
 
     init(path: String) throws {
         self.path = path
-        bytes = try FileDescriptor.withOpen(path, flags: O_RDONLY) { file in
+        bytes = try FileDescriptor.withRegularFile(path) { file in
             let size = try file.regularFileSize()
             guard size > 0 else { return UnsafeRawBufferPointer(start: nil, count: 0) }
             let address = mmap(nil, size, PROT_READ, MAP_PRIVATE, file.raw, 0)

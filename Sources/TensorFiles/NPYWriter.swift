@@ -1,3 +1,4 @@
+import POSIXFiles
 /// Writes NumPy .npy files (format 1.0, C order, little-endian), byte-identical to `numpy.save`.
 public enum NPYWriter {
     /// Writes `values` as an array of `dtype` and `shape` to `path`. The values are checked before

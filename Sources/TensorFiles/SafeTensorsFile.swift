@@ -1,3 +1,4 @@
+import POSIXFiles
 /// A safetensors file opened for reading. The file is memory-mapped and fully validated on opening
 /// (header, dtypes, sizes, offsets, coverage of the data buffer); tensor data is read from the mapping
 /// only when asked for.

@@ -1,3 +1,4 @@
+import POSIXFiles
 /// Writes safetensors files.
 public enum SafeTensorsWriter {
     /// Writes `tensors` to `path` in the given order, with the optional string `metadata` as

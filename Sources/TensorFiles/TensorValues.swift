@@ -1,3 +1,4 @@
+import POSIXFiles
 /// The contents of a tensor to be written: raw little-endian bytes in any dtype, Floats to be stored as
 /// F32, F64, F16 or BF16, or Int64s to be stored as I64.
 public enum TensorValues: Sendable {

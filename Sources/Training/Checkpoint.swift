@@ -1,5 +1,6 @@
 import Foundation
 import Models
+import POSIXFiles
 import SampleStream
 import TensorFiles
 
@@ -71,7 +72,7 @@ public struct CheckpointStore {
     /// Writes one checkpoint; on any failure removes what it wrote and leaves earlier checkpoints untouched.
     public func write(name: String, state: ModelState, ema: ModelEMA?, optimizer: Optimizer, progress: TrainingProgress, isBest: Bool) throws {
         let temporary = "\(directory)/.tmp-\(name)-\(getpid())"
-        DurableFiles.removeTree(temporary)
+        removeTreeIgnoringErrors(temporary)
         do {
             try FileManager.default.createDirectory(atPath: temporary, withIntermediateDirectories: true)
             try state.save(to: "\(temporary)/model.safetensors")
@@ -86,21 +87,20 @@ public struct CheckpointStore {
             try SafeTensorsWriter.write(tensors: optimizerTensors, metadata: counters, to: "\(temporary)/optimizer.safetensors")
             var files: [String: String] = [:]
             for file in ["model.safetensors", "ema.safetensors", "optimizer.safetensors"] where FileManager.default.fileExists(atPath: "\(temporary)/\(file)") {
-                files[file] = try DurableFiles.sha256(of: "\(temporary)/\(file)")
+                files[file] = try sha256(ofFile: "\(temporary)/\(file)").hex
             }
             let record = StateRecord(progress: progress, files: files)
-            try DurableFiles.write(Array(try JSONEncoder.sorted.encode(record)), to: "\(temporary)/state.json")
-            try DurableFiles.write(Array("complete\n".utf8), to: "\(temporary)/DONE")
-            try DurableFiles.syncDirectory(temporary)
+            try writeAtomically(Array(try JSONEncoder.sorted.encode(record)), to: "\(temporary)/state.json")
+            try writeAtomically(Array("complete\n".utf8), to: "\(temporary)/DONE")
+            try syncDirectory(temporary)
             let final = "\(directory)/\(name)"
-            DurableFiles.removeTree(final)
-            try DurableFiles.rename(temporary, final)
-            try DurableFiles.syncDirectory(directory)
-            try DurableFiles.replaceSymlink("\(directory)/last", target: name)
-            if isBest { try DurableFiles.replaceSymlink("\(directory)/best", target: name) }
-            try DurableFiles.syncDirectory(directory)
+            removeTreeIgnoringErrors(final)
+            try commitRename(temporary, to: final)
+            try replaceSymlink("\(directory)/last", target: name)
+            if isBest { try replaceSymlink("\(directory)/best", target: name) }
+            try syncDirectory(directory)
         } catch {
-            DurableFiles.removeTree(temporary)
+            removeTreeIgnoringErrors(temporary)
             throw error
         }
         prune()
@@ -112,7 +112,7 @@ public struct CheckpointStore {
     public func removeUnfinishedWrites() -> [String] {
         let all = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         let unfinished = all.filter { $0.hasPrefix(".tmp-") }.sorted().map { "\(directory)/\($0)" }
-        for path in unfinished { DurableFiles.removeTree(path) }
+        for path in unfinished { removeTreeIgnoringErrors(path) }
         return unfinished
     }
 
@@ -125,7 +125,7 @@ public struct CheckpointStore {
     /// Deletes all but the newest `keep` checkpoints and the one `best` points to.
     private func prune() {
         let best = try? FileManager.default.destinationOfSymbolicLink(atPath: "\(directory)/best")
-        for name in names().dropFirst(keep) where name != best { DurableFiles.removeTree("\(directory)/\(name)") }
+        for name in names().dropFirst(keep) where name != best { removeTreeIgnoringErrors("\(directory)/\(name)") }
     }
 
     /// Checks a checkpoint (DONE, state.json, every file's sha256, identity) and returns its progress.
@@ -139,7 +139,7 @@ public struct CheckpointStore {
         do { record = try JSONDecoder().decode(StateRecord.self, from: data) } catch { throw problem("state.json is not valid: \(error)") }
         for (file, expected) in record.files.sorted(by: { $0.key < $1.key }) {
             let actual: String
-            do { actual = try DurableFiles.sha256(of: "\(path)/\(file)") } catch { throw problem("\(file) is missing or unreadable") }
+            do { actual = try sha256(ofFile: "\(path)/\(file)").hex } catch { throw problem("\(file) is missing or unreadable") }
             guard actual == expected else { throw problem("\(file) is damaged (sha256 \(actual.prefix(12))..., state.json records \(expected.prefix(12))...)") }
         }
         if let identity, record.progress.identity != identity {

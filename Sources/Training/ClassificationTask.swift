@@ -4,6 +4,7 @@ import Foundation
 import Models
 import SampleStream
 import Tensor
+import Support
 
 /// Image classification (the ResNet family): pad-and-crop and flip augmentation, softmax cross-entropy with label
 /// smoothing, top-1/top-5 validation with a confusion matrix. Fitness = top-1 accuracy.

@@ -1,6 +1,7 @@
 import DetectionLoss
 import Models
 import Tensor
+import Support
 
 /// One detection training step's compute: forward (training mode), YOLOv5 loss with its gradient on the raw
 /// head outputs, backward into the model's gradient arena (added to what is there, so micro-batches accumulate).

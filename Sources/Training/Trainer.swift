@@ -5,6 +5,7 @@ import Models
 import SampleStream
 import Shards
 import Tensor
+import Support
 
 /// How a run starts when its run directory already has checkpoints.
 public enum ResumeMode: Sendable {

@@ -2,6 +2,7 @@ import Augment
 import Imaging
 import Tensor
 import XCTest
+import Support
 
 final class ClassificationTests: XCTestCase {
     private let image = TestSupport.numbered(width: 5, height: 4, format: .grey)

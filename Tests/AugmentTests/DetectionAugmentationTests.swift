@@ -3,6 +3,7 @@ import Detection
 import Imaging
 import Tensor
 import XCTest
+import Support
 
 final class DetectionAugmentationTests: XCTestCase {
     private let object = RGBColor(red: 240, green: 20, blue: 20)

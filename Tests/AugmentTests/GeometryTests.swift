@@ -2,6 +2,7 @@ import Augment
 import Imaging
 import Tensor
 import XCTest
+import Support
 
 /// random_perspective's matrix, warp and box step on cases computed by hand.
 final class GeometryTests: XCTestCase {

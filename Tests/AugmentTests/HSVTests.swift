@@ -2,6 +2,7 @@ import Augment
 import Imaging
 import Tensor
 import XCTest
+import Support
 
 final class HSVTests: XCTestCase {
     func testConversionMatchesOpenCVValues() {

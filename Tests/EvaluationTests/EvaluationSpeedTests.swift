@@ -2,6 +2,7 @@ import Evaluation
 import Foundation
 import Tensor
 import XCTest
+import Support
 
 /// Validation during training: 5000 images with 300 detections each must take seconds.
 final class EvaluationSpeedTests: XCTestCase {

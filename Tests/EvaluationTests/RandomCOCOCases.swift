@@ -1,5 +1,6 @@
 import Evaluation
 import Tensor
+import Support
 
 /// A ground truth and a detection set to evaluate against it.
 struct COCOCase {

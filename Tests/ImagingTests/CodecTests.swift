@@ -88,7 +88,7 @@ final class CodecTests: XCTestCase {
             try image.write(toFile: bmp)
         }
         let missing = directory.appendingPathComponent("no/such/dir/x.png").path
-        ImagingFixtures.assertImageError("\(missing): cannot write: No such file or directory") {
+        ImagingFixtures.assertImageError("\(missing): cannot write: open failed: No such file or directory") {
             try image.write(toFile: missing)
         }
     }

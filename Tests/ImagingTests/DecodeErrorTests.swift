@@ -55,14 +55,14 @@ final class DecodeErrorTests: XCTestCase {
     }
 
     func testMissingFile() {
-        ImagingFixtures.assertImageError("/nonexistent/img.jpg: cannot read: No such file or directory") {
+        ImagingFixtures.assertImageError("/nonexistent/img.jpg: cannot read: open failed: No such file or directory") {
             _ = try Image(contentsOfFile: "/nonexistent/img.jpg")
         }
     }
 
     func testDirectory() throws {
         let directory = try ImagingFixtures.temporaryDirectory(for: self).path
-        ImagingFixtures.assertImageError("\(directory): cannot read: Is a directory") { _ = try Image(contentsOfFile: directory) }
+        ImagingFixtures.assertImageError("\(directory): cannot read: not a regular file") { _ = try Image(contentsOfFile: directory) }
     }
 
     func testBytesReportTheirName() {

@@ -2,6 +2,7 @@ import Foundation
 import Models
 import Tensor
 import XCTest
+import Support
 
 /// YOLOv5-SPD-n against tensors the reference PyTorch implementation produced (Tests/Fixtures/reference).
 final class GoldenForwardTests: XCTestCase {

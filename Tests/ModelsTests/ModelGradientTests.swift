@@ -1,6 +1,7 @@
 import Models
 import Tensor
 import XCTest
+import Support
 
 /// The whole graph's backward (routing through C3, SPPF, Concat, Upsample, SPD, repeated rows and the Detect
 /// head, with gradients from several consumers added) against finite differences of the forward pass.

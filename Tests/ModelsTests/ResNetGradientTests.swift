@@ -1,6 +1,7 @@
 import Models
 import Tensor
 import XCTest
+import Support
 
 /// The ResNets' backward (SPD stem, SPD and strided blocks, projection and identity shortcuts, residual ReLU,
 /// pooling and fc) against central differences of the Float forward, in training mode.

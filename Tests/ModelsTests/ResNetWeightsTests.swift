@@ -3,6 +3,7 @@ import Models
 import Tensor
 import TensorFiles
 import XCTest
+import Support
 
 /// safetensors export and strict import of ResNet state.
 final class ResNetWeightsTests: XCTestCase {

@@ -3,6 +3,7 @@ import Models
 import Tensor
 import TensorFiles
 import XCTest
+import Support
 
 final class StateDictionaryTests: XCTestCase {
     private var directory: URL!

@@ -34,7 +34,8 @@ final class DatasetTests: XCTestCase {
         let train = (json["splits"] as! [String: Any])["train"] as! [[String: Any]]
         XCTAssertEqual(train.map { $0["file"] as? String }, ["train-000000.tar.zst", "train-000001.tar.zst"])
         XCTAssertEqual(train.map { $0["samples"] as? Int }, [3, 3])
-        XCTAssertFalse(FileManager.default.fileExists(atPath: directory + "/.dataset.json.partial"))
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasPrefix(".") }
+        XCTAssertEqual(leftovers, [], "no temporary file is left beside dataset.json")
     }
 
     func testVariableImageSizeAndDetectTaskRoundTrip() throws {

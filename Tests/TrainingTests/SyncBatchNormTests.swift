@@ -4,6 +4,7 @@ import Models
 import Tensor
 import Training
 import XCTest
+import Support
 
 /// Synchronised batch norm: a conv block run on two ranks with half the batch each (statistics all-reduced) gives
 /// the outputs and (averaged, loss-scaled) gradients of one rank with the whole batch.

@@ -1,10 +1,10 @@
 /// Collects small writes into a buffer and passes them to a file descriptor in large blocks.
-final class BufferedFileSink {
+public final class BufferedFileSink {
     private let file: FileDescriptor
     private let buffer: UnsafeMutableRawBufferPointer
     private var used = 0
 
-    init(file: FileDescriptor, capacity: Int = 1 << 20) {
+    public init(file: FileDescriptor, capacity: Int = 1 << 20) {
         self.file = file
         buffer = .allocate(byteCount: capacity, alignment: 16)
     }
@@ -13,7 +13,7 @@ final class BufferedFileSink {
         buffer.deallocate()
     }
 
-    func write(_ bytes: UnsafeRawBufferPointer) throws {
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
         if used + bytes.count > buffer.count {
             try flush()
         }
@@ -25,13 +25,13 @@ final class BufferedFileSink {
         }
     }
 
-    func write(_ text: String) throws {
+    public func write(_ text: String) throws {
         try Array(text.utf8).withUnsafeBytes { try write($0) }
     }
 
     /// Writes `values` encoded by `encode`, which fills `elementSize` bytes per value, directly into the
     /// buffer a block at a time, so large arrays are never encoded into a second full-size copy.
-    func writeEncoded<Element>(
+    public func writeEncoded<Element>(
         _ values: [Element], elementSize: Int,
         encode: (UnsafeBufferPointer<Element>, UnsafeMutableRawBufferPointer) -> Void
     ) throws {
@@ -52,7 +52,7 @@ final class BufferedFileSink {
         }
     }
 
-    func flush() throws {
+    public func flush() throws {
         try file.writeAll(UnsafeRawBufferPointer(rebasing: buffer[..<used]))
         used = 0
     }

@@ -1,0 +1,35 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A file could not be opened, read, written, synced or renamed: the one error type of POSIXFiles.
+public enum FileAccessError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// The C library call `call` on `path` failed with errno `code`.
+    case systemCall(path: String, call: String, code: Int32)
+    /// `path` exists but is a directory or another kind of non-regular file.
+    case notARegularFile(path: String)
+
+    /// The path the failed operation was about.
+    public var path: String {
+        switch self {
+        case let .systemCall(path, _, _), let .notARegularFile(path): return path
+        }
+    }
+
+    /// What went wrong, without the path (for errors that name the file themselves).
+    public var reason: String {
+        switch self {
+        case let .systemCall(_, call, code): return "\(call) failed: \(String(cString: strerror(code)))"
+        case .notARegularFile: return "not a regular file"
+        }
+    }
+
+    public var description: String { "\(path): \(reason)" }
+
+    /// The error for the C call that just failed on `path`, with the current errno.
+    public static func lastSystemCall(_ call: String, path: String) -> FileAccessError {
+        .systemCall(path: path, call: call, code: errno)
+    }
+}

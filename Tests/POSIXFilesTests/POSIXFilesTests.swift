@@ -1,0 +1,81 @@
+import Checksum
+import Foundation
+import POSIXFiles
+import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The one file layer under TensorFiles, Shards, Imaging and Training: regular files only, durable atomic writes,
+/// directory operations and file hashing, with every failure a `FileAccessError` naming the path.
+final class POSIXFilesTests: XCTestCase {
+    private var directory: String!
+
+    override func setUpWithError() throws {
+        directory = NSTemporaryDirectory() + "spd-posixfiles-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: directory) }
+
+    /// A FIFO with no writer would block a plain open(O_RDONLY) forever; a regular-file open refuses it at once.
+    func testFIFOAndDirectoryAreRefusedWithoutBlocking() throws {
+        let fifo = "\(directory!)/pipe"
+        XCTAssertEqual(mkfifo(fifo, 0o644), 0)
+        XCTAssertThrowsError(try FileDescriptor(openingRegularFile: fifo)) { error in
+            XCTAssertEqual(error as? FileAccessError, .notARegularFile(path: fifo))
+            XCTAssertEqual("\(error)", "\(fifo): not a regular file")
+        }
+        XCTAssertThrowsError(try sha256(ofFile: directory)) { XCTAssertEqual($0 as? FileAccessError, .notARegularFile(path: directory)) }
+        let missing = "\(directory!)/missing"
+        XCTAssertThrowsError(try FileDescriptor(openingRegularFile: missing)) {
+            XCTAssertEqual("\($0)", "\(missing): open failed: No such file or directory")
+        }
+    }
+
+    /// The streaming hash equals the one-shot hash across the 1 MB block boundary.
+    func testFileHashMatchesOneShotHash() throws {
+        let path = "\(directory!)/data"
+        let bytes = (0..<(1 << 20) + 4097).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 8) }
+        try writeAtomically(bytes, to: path)
+        XCTAssertEqual(try sha256(ofFile: path), SHA256.hash(bytes))
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), Data(bytes))
+        XCTAssertEqual(try fileSizeIfPresent(path), bytes.count)
+        XCTAssertNil(try fileSizeIfPresent("\(directory!)/absent"))
+    }
+
+    /// A failed atomic write leaves the old file and no temporary behind.
+    func testFailedAtomicWriteKeepsTheOldFile() throws {
+        let path = "\(directory!)/keep"
+        try writeAtomically(Array("old".utf8), to: path)
+        struct Stop: Error {}
+        XCTAssertThrowsError(try writeAtomically(to: path) { sink in
+            try sink.write("partial")
+            throw Stop()
+        }) { XCTAssertTrue($0 is Stop) }
+        XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8), "old")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory), ["keep"])
+    }
+
+    func testDirectoriesRenameAndSymlink() throws {
+        let nested = "\(directory!)/a/b/c"
+        try makeDirectories(nested)
+        try makeDirectories(nested)  // existing: no error
+        var isDirectory: ObjCBool = false
+        XCTAssertTrue(FileManager.default.fileExists(atPath: nested, isDirectory: &isDirectory) && isDirectory.boolValue)
+        try writeAtomically(Array("x".utf8), to: "\(directory!)/file")
+        XCTAssertThrowsError(try makeDirectories("\(directory!)/file/sub")) {
+            XCTAssertEqual("\($0)", "\(directory!)/file/sub: mkdir failed: Not a directory")
+        }
+        try commitRename("\(directory!)/a", to: "\(directory!)/renamed")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: "\(directory!)/renamed/b/c"))
+        XCTAssertThrowsError(try commitRename("\(directory!)/gone", to: "\(directory!)/target")) {
+            XCTAssertEqual("\($0)", "\(directory!)/target: rename of \(directory!)/gone to it failed: No such file or directory")
+        }
+        try replaceSymlink("\(directory!)/last", target: "renamed")
+        try replaceSymlink("\(directory!)/last", target: "file")
+        XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: "\(directory!)/last"), "file")
+        removeTreeIgnoringErrors("\(directory!)/renamed")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory).sorted(), ["file", "last"])
+    }
+}
