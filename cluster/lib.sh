@@ -3,7 +3,7 @@ set -euo pipefail
 SPD_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # One configuration for the binary and the tests, so `cluster/test` reuses what `cluster/setup` built.
 SPD_BUILD_FLAGS=(-c release -Xswiftc -enable-testing)
-SPD_BIN="$SPD_ROOT/.build/release/spd"
+SPD_BIN="${SPD_BIN:-$SPD_ROOT/.build/release/spd}"  # SPD_BIN chooses another build
 # In a deployment tarball (cluster/package) the binary is bin/spd beside cluster/.
 if [ ! -d "$SPD_ROOT/Sources" ] && [ -x "$SPD_ROOT/bin/spd" ]; then SPD_BIN="$SPD_ROOT/bin/spd"; fi
 # Debian packages the project needs: MPI, BLAS, zstd; JPEG/PNG codecs and zlib (gzip'd IDX files); SQLite's headers
