@@ -71,7 +71,8 @@ let package = Package(
         // Models: YOLOv5-format model files and ResNets built into layer graphs over one parameter arena.
         .target(name: "Models", dependencies: ["Support", "Tensor", "TensorFiles", .product(name: "Yams", package: "Yams")], swiftSettings: kernelFlags),
         // Training: the step (forward, loss, backward), optimizers, schedules.
-        .target(name: "Training", dependencies: ["Support", "Tensor", "Models", "DetectionLoss", "TensorFiles", "SampleStream", "Augment", "Detection", "Evaluation", "Distributed", "Shards", "Checksum", "POSIXFiles", .product(name: "Yams", package: "Yams")], swiftSettings: kernelFlags),
+        .target(name: "RunFormat", dependencies: ["POSIXFiles", "SampleStream", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Training", dependencies: ["Support", "RunFormat", "Tensor", "Models", "DetectionLoss", "TensorFiles", "SampleStream", "Augment", "Detection", "Evaluation", "Distributed", "Shards", "Checksum", "POSIXFiles", .product(name: "Yams", package: "Yams")], swiftSettings: kernelFlags),
         // Images: JPEG/PNG/PPM decode and encode, resize, letterbox, NHWC float conversion, drawing.
         .target(name: "Imaging", dependencies: ["CTurboJPEG", "CPNG", "POSIXFiles"], swiftSettings: kernelFlags),
         // Detection post-processing: YOLOv5 non-max suppression, box rescaling, COCO results JSON.
@@ -89,12 +90,12 @@ let package = Package(
         // Benchmarks behind `spd bench`.
         .target(name: "Benchmarks", dependencies: ["Support", "Tensor", "Models", "Training", "DetectionLoss", "Augment", "Imaging", "SampleStream", "Shards"], swiftSettings: kernelFlags),
         // The coordinator: run queue (SQLite through GRDB), sweeps, scheduler, launcher, monitor, recovery, reports.
-        .target(name: "Coordinator", dependencies: ["Models", "Tensor", "Training", "Shards", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Yams", package: "Yams")]),
+        .target(name: "Coordinator", dependencies: ["Models", "Tensor", "RunFormat", "Shards", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Yams", package: "Yams")]),
         // Inference: detection on image files, run-directory checkpoints (listing, weights export).
-        .target(name: "Inference", dependencies: ["Models", "Imaging", "Detection", "Training", "Tensor", "TensorFiles", "Shards", "Checksum"]),
+        .target(name: "Inference", dependencies: ["Models", "Imaging", "Detection", "RunFormat", "Tensor", "TensorFiles", "Shards", "Checksum"]),
         // The command-line front end.
         .executableTarget(name: "spd", dependencies: [
-            "Tensor", "TensorFiles", "Models", "Training", "DetectionLoss", "Benchmarks", "Datasets", "Evaluation", "Coordinator", "Inference",
+            "Tensor", "TensorFiles", "Models", "Training", "RunFormat", "DetectionLoss", "Benchmarks", "Datasets", "Evaluation", "Coordinator", "Inference",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -107,7 +108,7 @@ let package = Package(
         .testTarget(name: "TensorFilesTests", dependencies: ["TensorFiles", "TestSupport"]),
         .testTarget(name: "SampleStreamTests", dependencies: ["SampleStream", "Shards", "TestSupport"]),
         .testTarget(name: "DistributedTests", dependencies: ["Distributed", "TestSupport"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Support", "Training", "Models", "Tensor", "DetectionLoss", "TensorFiles", "Distributed", "Imaging", "Shards", "Datasets", "Augment", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Support", "RunFormat", "Training", "Models", "Tensor", "DetectionLoss", "TensorFiles", "Distributed", "Imaging", "Shards", "Datasets", "Augment", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Support", "Models", "Tensor", "TensorFiles", "TestSupport"]),
         .testTarget(name: "ChecksumTests", dependencies: ["Checksum", "TestSupport"]),
         .testTarget(name: "ShardsTests", dependencies: ["Shards", "Checksum", "TestSupport"]),
@@ -117,7 +118,8 @@ let package = Package(
         .testTarget(name: "EvaluationTests", dependencies: ["Support", "Evaluation", "Detection", "Tensor", "TestSupport"]),
         .testTarget(name: "AugmentTests", dependencies: ["Support", "Augment", "Imaging", "Shards", "SampleStream", "Tensor", "DetectionLoss", "Detection", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Shards", "Imaging", "TestSupport"]),
-        .testTarget(name: "InferenceTests", dependencies: ["Inference", "Training", "Models", "Detection", "Imaging", "Distributed", "Shards", "TensorFiles", "TestSupport"]),
+        .testTarget(name: "InferenceTests", dependencies: ["Inference", "RunFormat", "Training", "Models", "Detection", "Imaging", "Distributed", "Shards", "TensorFiles", "TestSupport"]),
+        .testTarget(name: "RunFormatTests", dependencies: ["RunFormat"]),
         .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "TestSupport"]),
     ]
 )

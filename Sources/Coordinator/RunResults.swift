@@ -1,4 +1,5 @@
 import Foundation
+import RunFormat
 import Yams
 
 /// What one finished run measured, read from its run directory: the best epoch of results.csv (by YOLOv5's
@@ -25,8 +26,7 @@ public struct RunResults: Equatable, Sendable {
 
     /// Reads `directory`; nil when the run has no results.csv rows with metrics yet.
     public init?(directory: String) throws {
-        guard let csv = try? String(contentsOfFile: "\(directory)/results.csv", encoding: .utf8),
-              let best = try Self.bestRow(csv: csv, file: "\(directory)/results.csv") else { return nil }
+        guard let best = try ResultsTable(contentsOf: "\(directory)/results.csv")?.bestDetectionMetrics() else { return nil }
         let configFile = "\(directory)/config.yaml"
         guard let text = try? String(contentsOfFile: configFile, encoding: .utf8),
               let config = (try? Yams.load(yaml: text)) as? [String: Any], let model = config["model"] as? String, let imageSize = config["imgsz"] as? Int else {
@@ -38,22 +38,6 @@ public struct RunResults: Equatable, Sendable {
         let done = events.last { $0["event"] as? String == "done" }?["time"] as? Double
         self.init(metrics: best, imagesPerSecond: rates.isEmpty ? nil : rates[rates.count / 2],
                   wallSeconds: start.flatMap { start in done.map { $0 - start } }, model: model, imageSize: imageSize, classes: config["classes"] as? Int)
-    }
-
-    /// The metrics of the row with the best fitness; nil when no row has validation metrics.
-    static func bestRow(csv: String, file: String) throws -> [String: Double]? {
-        let lines = csv.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
-        guard let header = lines.first else { return nil }
-        var best: (fitness: Double, metrics: [String: Double])?
-        for (index, row) in lines.dropFirst().enumerated() {
-            guard row.count == header.count else { throw CoordinatorError("\(file): row \(index + 1) has \(row.count) columns, the header \(header.count)") }
-            var metrics: [String: Double] = [:]
-            for (column, value) in zip(header, row) where column.hasPrefix("metrics/") { metrics[String(column.dropFirst(8))] = Double(value) }
-            guard let ap = metrics["mAP_0.5:0.95"], let ap50 = metrics["mAP_0.5"] else { continue }
-            let fitness = 0.1 * ap50 + 0.9 * ap
-            if best == nil || fitness > best!.fitness { best = (fitness, metrics) }
-        }
-        return best?.metrics
     }
 
     private static func jsonLines(_ path: String) -> [[String: Any]] {

@@ -1,6 +1,6 @@
 import Foundation
+import RunFormat
 import Shards
-import Training
 
 /// Turns a sweep (or single experiment) file into checked runs: every run's configuration is loaded exactly as
 /// `spd train` will load it (so a bad key, value or missing file is an error now, naming the run), its model file

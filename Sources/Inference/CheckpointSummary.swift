@@ -1,5 +1,5 @@
 import Foundation
-import Training
+import RunFormat
 
 /// One checkpoint of a run as `spd checkpoint list` shows it.
 public struct CheckpointSummary {
@@ -37,7 +37,7 @@ public struct CheckpointTable {
     public init(run checkpoints: RunCheckpoints) {
         let summaries = CheckpointSummary.all(in: checkpoints)
         let metricCount = summaries.compactMap { $0.progress?.results.last?.metrics.count }.max() ?? 0
-        var metricNames = Self.metricNames(resultsFile: "\(checkpoints.runDirectory)/results.csv")
+        var metricNames = (try? ResultsTable(contentsOf: "\(checkpoints.runDirectory)/results.csv"))??.metricNames ?? []
         if metricNames.count != metricCount { metricNames = (0..<metricCount).map { "metric\($0)" } }
         header = ["checkpoint", "links", "epoch", "step", "iteration", "saved", "world", "best fitness"] + metricNames + ["status"]
         rows = summaries.map { summary in
@@ -51,12 +51,6 @@ public struct CheckpointTable {
                     Self.timestamp(progress.savedAt), String(progress.worldSize), progress.bestFitness.map(Self.number) ?? "-"]
                 + (0..<metricCount).map { metrics.indices.contains($0) ? Self.number(metrics[$0]) : "-" } + [status]
         }
-    }
-
-    /// The metric columns of a results.csv header (`metrics/mAP_0.5` -> `mAP_0.5`); none when it is unreadable.
-    private static func metricNames(resultsFile: String) -> [String] {
-        guard let text = try? String(contentsOfFile: resultsFile, encoding: .utf8), let header = text.split(separator: "\n").first else { return [] }
-        return header.split(separator: ",").filter { $0.hasPrefix("metrics/") }.map { String($0.dropFirst("metrics/".count)) }
     }
 
     private static func number(_ value: Double) -> String { value.isFinite ? String(format: "%.4f", value) : "-" }

@@ -1,5 +1,5 @@
 import Foundation
-import Training
+import RunFormat
 
 /// The checkpoints of a run directory (`RUN/checkpoints/step-N`, `last`, `best`), read-only: which exist, what
 /// their state.json says, which validate, and their weight files.
@@ -37,10 +37,7 @@ public struct RunCheckpoints {
     }
 
     /// What state.json records, read without validating the checkpoint (nil when it is missing or unreadable).
-    public func record(_ name: String) -> CheckpointRecord? {
-        guard let data = FileManager.default.contents(atPath: "\(store.directory)/\(name)/state.json") else { return nil }
-        return try? JSONDecoder().decode(CheckpointRecord.self, from: data)
-    }
+    public func record(_ name: String) -> CheckpointRecord? { store.record(name) }
 
     /// The newest checkpoint that validates (DONE, state.json, checksums), or an error listing why each one failed.
     public func newestValid() throws -> String {
@@ -60,10 +57,4 @@ public struct RunCheckpoints {
         }
         return path
     }
-}
-
-/// state.json of a checkpoint: the training progress and each file's sha256.
-public struct CheckpointRecord: Decodable {
-    public let progress: TrainingProgress
-    public let files: [String: String]
 }

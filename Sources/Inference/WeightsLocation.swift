@@ -1,5 +1,4 @@
 import Foundation
-import Training
 
 /// Where `spd detect --weights` finds its weights: a safetensors state dict, or a run directory, whose
 /// `best` checkpoint (else `last`) is validated and whose EMA weights (else model weights) are used.

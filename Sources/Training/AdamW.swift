@@ -1,6 +1,7 @@
 import Foundation
 import Models
 import Tensor
+import RunFormat
 
 /// Updates parameters from their gradients; its state is part of a checkpoint.
 public protocol Optimizer: AnyObject {

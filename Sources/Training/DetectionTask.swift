@@ -6,6 +6,7 @@ import Foundation
 import Models
 import SampleStream
 import Tensor
+import RunFormat
 
 /// YOLOv5-style detection training: augmentation (mosaic, perspective, HSV, flips), the YOLOv5 loss, and
 /// validation with NMS (conf 0.001, IoU 0.6, multi-label, 300 per image) and the 12 COCO statistics on boxes mapped
@@ -104,6 +105,6 @@ public final class DetectionTask: TrainingTask {
         let v = summary.values.map { max($0, 0) }
         return ValidationOutcome(losses: lossSums.map { $0 / Double(max(batchCount, 1)) },
                                  metrics: [v[1], v[0], v[2], v[3], v[4], v[5], v[8], v[9]],
-                                 fitness: 0.1 * v[1] + 0.9 * v[0], report: summary.lines)
+                                 fitness: detectionFitness(ap50: v[1], ap: v[0]), report: summary.lines)
     }
 }

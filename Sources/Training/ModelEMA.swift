@@ -1,6 +1,7 @@
 import Foundation
 import Models
 import Tensor
+import RunFormat
 
 /// Exponential moving average of all float state (parameters and batch-norm buffers), YOLOv5's ModelEMA:
 /// decay = 0.9999 * (1 - exp(-updates / 2000)). The EMA copy is what is validated and saved.

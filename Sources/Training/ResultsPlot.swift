@@ -1,4 +1,5 @@
 import Foundation
+import RunFormat
 
 /// plots/results.svg: one small line chart per results.csv column (losses, metrics, learning rate) over epochs.
 public enum ResultsPlot {

@@ -6,6 +6,7 @@ import SampleStream
 import Shards
 import Tensor
 import Support
+import RunFormat
 
 /// How a run starts when its run directory already has checkpoints.
 public enum ResumeMode: Sendable {

@@ -4,6 +4,7 @@ import Foundation
 import Models
 import Shards
 import Tensor
+import RunFormat
 
 /// `spd train`'s work on one rank: the configuration's model, dataset and task, the run directory (config.yaml on
 /// rank 0), and the trainer.

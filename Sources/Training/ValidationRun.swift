@@ -1,5 +1,6 @@
 import Models
 import Shards
+import RunFormat
 
 /// `spd val`'s work: the model and task of a model file built for a dataset as `spd train` builds them, the weights
 /// read from a safetensors file (strictly: every tensor must fit), and one validation pass over a split.

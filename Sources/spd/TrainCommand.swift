@@ -3,6 +3,7 @@ import Distributed
 import Foundation
 import Tensor
 import Training
+import RunFormat
 
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

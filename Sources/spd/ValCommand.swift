@@ -3,6 +3,7 @@ import Foundation
 import Inference
 import Tensor
 import Training
+import RunFormat
 
 struct ValCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -4,14 +4,6 @@ import XCTest
 final class ReportTests: XCTestCase {
     private let header = "epoch,train/box_loss,metrics/mAP_0.5,metrics/mAP_0.5:0.95,metrics/AP75,metrics/AP_S,metrics/AP_M,metrics/AP_L,x/lr0"
 
-    func testTheBestRowIsTheBestFitness() throws {
-        let csv = header + "\n0,1,0.5,0.20,0,0.1,0.2,0.3,0.01\n1,1,0.3,0.25,0,0.15,0.2,0.3,0.01\n2,1,0.9,0.21,0,0.12,0.2,0.3,0.01\n"
-        // fitness 0.1*AP50 + 0.9*AP: 0.23, 0.255, 0.279
-        XCTAssertEqual(try RunResults.bestRow(csv: csv, file: "r.csv")?["AP_S"], 0.12)
-        XCTAssertNil(try RunResults.bestRow(csv: "epoch,train/box_loss\n0,1\n", file: "r.csv"))
-        XCTAssertThrowsError(try RunResults.bestRow(csv: header + "\n0,1\n", file: "r.csv")) { XCTAssertEqual("\($0)", "r.csv: row 1 has 2 columns, the header 9") }
-    }
-
     func testRunResultsReadARunDirectory() throws {
         let directory = try temporaryDirectory(self)
         try (header + "\n0,1,0.5,0.2,0,0.1,0.2,0.3,0.01\n").write(toFile: "\(directory)/results.csv", atomically: true, encoding: .utf8)

@@ -4,6 +4,7 @@ import TestSupport
 import Imaging
 import Shards
 import Training
+import RunFormat
 
 /// A tiny detection run (a 2-class detector trained for 2 epochs on 8 synthetic 64 px images) made once per test
 /// process; tests copy it before damaging it.

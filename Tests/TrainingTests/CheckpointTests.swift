@@ -2,6 +2,7 @@ import Distributed
 import Foundation
 import Training
 import XCTest
+import RunFormat
 
 /// Damaged checkpoints are never loaded: resume falls back to the newest valid one and says why, or stops with a
 /// clear error when none fits.

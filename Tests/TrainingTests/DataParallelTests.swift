@@ -5,6 +5,7 @@ import Tensor
 import TensorFiles
 import Training
 import XCTest
+import RunFormat
 
 /// Data parallelism with ranks as threads (the in-process communicator): the same global batch on 2 ranks (SyncBN
 /// on) gives the weights of 1 rank; resuming a 2-rank run on 1 or 3 ranks continues the run.

@@ -4,6 +4,7 @@ import Models
 import TensorFiles
 import Training
 import XCTest
+import RunFormat
 
 /// `weights:` starts a fresh run from a state dict: every tensor of the same name and shape is loaded (the rest keep
 /// their initialisation, e.g. a detection head made for other classes), resume ignores it, and a file that fits

@@ -4,6 +4,7 @@ import Foundation
 import Models
 import Training
 import XCTest
+import RunFormat
 
 /// Does training learn? Small real runs with fixed seeds: a detector memorises a handful of Fashion-MNIST canvases
 /// (trained and validated on the same split).

@@ -5,6 +5,7 @@ import Shards
 import TensorFiles
 import Training
 import XCTest
+import RunFormat
 
 /// The training loop end to end on small synthetic data: run-directory outputs, learning, exact resume.
 final class TrainerTests: XCTestCase {

@@ -75,6 +75,15 @@ public struct EpochResult: Codable, Equatable, Sendable {
     public var learningRates: [Double]
     public var seconds: Double
 
+    public init(epoch: Int, trainLosses: [Double], metrics: [Double], validationLosses: [Double], learningRates: [Double], seconds: Double) {
+        self.epoch = epoch
+        self.trainLosses = trainLosses
+        self.metrics = metrics
+        self.validationLosses = validationLosses
+        self.learningRates = learningRates
+        self.seconds = seconds
+    }
+
     /// The CSV file for these rows, with YOLOv5's column names where they exist.
     public static func csv(_ rows: [EpochResult], lossNames: [String], metricNames: [String]) -> String {
         let header = ["epoch"] + lossNames.map { "train/\($0)" } + metricNames.map { "metrics/\($0)" } + lossNames.map { "val/\($0)" }

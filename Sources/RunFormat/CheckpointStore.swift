@@ -1,8 +1,6 @@
 import Foundation
-import Models
 import POSIXFiles
 import SampleStream
-import TensorFiles
 
 /// Everything besides tensors that a resumed run needs, saved as checkpoints/step-N/state.json.
 public struct TrainingProgress: Codable, Equatable, Sendable {
@@ -37,16 +35,6 @@ public struct TrainingProgress: Codable, Equatable, Sendable {
     }
 }
 
-/// What a checkpoint holds once loaded.
-public struct LoadedCheckpoint {
-    public let name: String
-    public let progress: TrainingProgress
-    public let model: (parameters: [Float], buffers: [Float], counters: [Int64])
-    public let ema: (parameters: [Float], buffers: [Float])?
-    public let optimizerBuffers: [String: [Float]]
-    public let optimizerCounters: [String: Int]
-}
-
 /// A checkpoint that cannot be used, and why.
 public struct CheckpointProblem: Error, CustomStringConvertible {
     public let checkpoint: String
@@ -69,27 +57,21 @@ public struct CheckpointStore {
 
     public static func name(step: Int) -> String { String(format: "step-%09d", step) }
 
-    /// Writes one checkpoint; on any failure removes what it wrote and leaves earlier checkpoints untouched.
-    public func write(name: String, state: ModelState, ema: ModelEMA?, optimizer: Optimizer, progress: TrainingProgress, isBest: Bool) throws {
+    /// Writes one checkpoint: `writeFiles` puts its tensor files (`*.safetensors`) into the directory it is given;
+    /// the store records each file's sha256 in state.json, adds DONE, fsyncs, renames the directory into place and
+    /// points `last` (and `best`) at it. On any failure it removes what it wrote and leaves earlier checkpoints
+    /// untouched.
+    public func write(name: String, progress: TrainingProgress, isBest: Bool, writeFiles: (_ directory: String) throws -> Void) throws {
         let temporary = "\(directory)/.tmp-\(name)-\(getpid())"
         removeTreeIgnoringErrors(temporary)
         do {
-            try FileManager.default.createDirectory(atPath: temporary, withIntermediateDirectories: true)
-            try state.save(to: "\(temporary)/model.safetensors")
-            if let ema {
-                let tensors = ema.parameters.withUnsafeBufferPointer { p in
-                    ema.buffers.withUnsafeBufferPointer { b in state.namedTensors(parameters: p.baseAddress!, buffers: b.baseAddress!) }
-                }
-                try SafeTensorsWriter.write(tensors: tensors, metadata: ["format": "pt", "ema_updates": "\(ema.updates)"], to: "\(temporary)/ema.safetensors")
-            }
-            let optimizerTensors = optimizer.stateBuffers.sorted { $0.key < $1.key }.map { NamedTensor(name: $0.key, shape: [$0.value.count], floats: $0.value) }
-            let counters = Dictionary(uniqueKeysWithValues: optimizer.stateCounters.map { ("counter.\($0.key)", String($0.value)) })
-            try SafeTensorsWriter.write(tensors: optimizerTensors, metadata: counters, to: "\(temporary)/optimizer.safetensors")
+            try makeDirectories(temporary)
+            try writeFiles(temporary)
             var files: [String: String] = [:]
-            for file in ["model.safetensors", "ema.safetensors", "optimizer.safetensors"] where FileManager.default.fileExists(atPath: "\(temporary)/\(file)") {
+            for file in try FileManager.default.contentsOfDirectory(atPath: temporary).sorted() where file.hasSuffix(".safetensors") {
                 files[file] = try sha256(ofFile: "\(temporary)/\(file)").hex
             }
-            let record = StateRecord(progress: progress, files: files)
+            let record = CheckpointRecord(progress: progress, files: files)
             try writeAtomically(Array(try JSONEncoder.sorted.encode(record)), to: "\(temporary)/state.json")
             try writeAtomically(Array("complete\n".utf8), to: "\(temporary)/DONE")
             try syncDirectory(temporary)
@@ -135,8 +117,8 @@ public struct CheckpointStore {
         guard FileManager.default.fileExists(atPath: "\(path)/DONE") else { throw problem("no DONE marker (it was being written when the run stopped)") }
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: "\(path)/state.json")) } catch { throw problem("state.json is missing or unreadable") }
-        let record: StateRecord
-        do { record = try JSONDecoder().decode(StateRecord.self, from: data) } catch { throw problem("state.json is not valid: \(error)") }
+        let record: CheckpointRecord
+        do { record = try JSONDecoder().decode(CheckpointRecord.self, from: data) } catch { throw problem("state.json is not valid: \(error)") }
         for (file, expected) in record.files.sorted(by: { $0.key < $1.key }) {
             let actual: String
             do { actual = try sha256(ofFile: "\(path)/\(file)").hex } catch { throw problem("\(file) is missing or unreadable") }
@@ -169,28 +151,17 @@ public struct CheckpointStore {
         return Search(found: nil, skipped: skipped)
     }
 
-    /// Loads a validated checkpoint's tensors for `state`'s architecture.
-    public func load(_ name: String, progress: TrainingProgress, state: ModelState) throws -> LoadedCheckpoint {
-        let path = "\(directory)/\(name)"
-        let model = try state.readArenas(from: "\(path)/model.safetensors")
-        var ema: (parameters: [Float], buffers: [Float])?
-        if FileManager.default.fileExists(atPath: "\(path)/ema.safetensors") {
-            let arenas = try state.readArenas(from: "\(path)/ema.safetensors")
-            ema = (arenas.parameters, arenas.buffers)
-        }
-        let optimizerFile = try SafeTensorsFile(contentsOf: "\(path)/optimizer.safetensors")
-        var buffers: [String: [Float]] = [:]
-        for tensorName in optimizerFile.names { buffers[tensorName] = try optimizerFile.floats(tensorName) }
-        var counters: [String: Int] = [:]
-        for (key, value) in optimizerFile.metadata where key.hasPrefix("counter.") { counters[String(key.dropFirst(8))] = Int(value) }
-        return LoadedCheckpoint(name: name, progress: progress, model: model, ema: ema, optimizerBuffers: buffers, optimizerCounters: counters)
+    /// What state.json records, read without validating the checkpoint (nil when it is missing or unreadable).
+    public func record(_ name: String) -> CheckpointRecord? {
+        guard let data = FileManager.default.contents(atPath: "\(directory)/\(name)/state.json") else { return nil }
+        return try? JSONDecoder().decode(CheckpointRecord.self, from: data)
     }
 }
 
-/// state.json's contents.
-struct StateRecord: Codable {
-    var progress: TrainingProgress
-    var files: [String: String]
+/// state.json of a checkpoint: the training progress and each tensor file's sha256.
+public struct CheckpointRecord: Codable, Sendable {
+    public var progress: TrainingProgress
+    public var files: [String: String]
 }
 
 extension JSONEncoder {

@@ -1,0 +1,24 @@
+import RunFormat
+import XCTest
+
+/// results.csv read back, and the fitness epochs and runs are ranked by.
+final class ResultsTableTests: XCTestCase {
+    private let header = "epoch,train/box_loss,metrics/mAP_0.5,metrics/mAP_0.5:0.95,metrics/AP75,metrics/AP_S,metrics/AP_M,metrics/AP_L,x/lr0"
+
+    func testTheBestRowIsTheBestFitness() throws {
+        let csv = header + "\n0,1,0.5,0.20,0,0.1,0.2,0.3,0.01\n1,1,0.3,0.25,0,0.15,0.2,0.3,0.01\n2,1,0.9,0.21,0,0.12,0.2,0.3,0.01\n"
+        // fitness 0.1*AP50 + 0.9*AP: 0.23, 0.255, 0.279
+        XCTAssertEqual(try ResultsTable(csv: csv, file: "r.csv").bestDetectionMetrics()?["AP_S"], 0.12)
+        XCTAssertNil(try ResultsTable(csv: "epoch,train/box_loss\n0,1\n", file: "r.csv").bestDetectionMetrics())
+        XCTAssertThrowsError(try ResultsTable(csv: header + "\n0,1\n", file: "r.csv")) { XCTAssertEqual("\($0)", "r.csv: row 1 has 2 columns, the header 9") }
+    }
+
+    func testMetricNamesAndRows() throws {
+        let table = try ResultsTable(csv: header + "\n0,1,0.5,0.20,0,0.1,0.2,0.3,0.01\n", file: "r.csv")
+        XCTAssertEqual(table.metricNames, ["mAP_0.5", "mAP_0.5:0.95", "AP75", "AP_S", "AP_M", "AP_L"])
+        XCTAssertEqual(table.metrics(ofRow: 0), ["mAP_0.5": 0.5, "mAP_0.5:0.95": 0.2, "AP75": 0, "AP_S": 0.1, "AP_M": 0.2, "AP_L": 0.3])
+        XCTAssertEqual(table.rows[0]["x/lr0"], 0.01)
+        XCTAssertEqual(detectionFitness(ap50: 0.5, ap: 0.2), 0.23, accuracy: 1e-15)
+        XCTAssertNil(try ResultsTable(contentsOf: "/nonexistent/results.csv"))
+    }
+}
