@@ -72,7 +72,8 @@ let package = Package(
         .target(name: "Models", dependencies: ["Support", "Tensor", "TensorFiles", .product(name: "Yams", package: "Yams")], swiftSettings: kernelFlags),
         // Training: the step (forward, loss, backward), optimizers, schedules.
         .target(name: "RunFormat", dependencies: ["POSIXFiles", "SampleStream", .product(name: "Yams", package: "Yams")]),
-        .target(name: "Training", dependencies: ["Support", "RunFormat", "Tensor", "Models", "DetectionLoss", "TensorFiles", "SampleStream", "Augment", "Detection", "Evaluation", "Distributed", "Shards", "Checksum", "POSIXFiles", .product(name: "Yams", package: "Yams")], swiftSettings: kernelFlags),
+        .target(name: "Optim", dependencies: ["Models", "Tensor", "RunFormat"], swiftSettings: kernelFlags),
+        .target(name: "Training", dependencies: ["Support", "RunFormat", "Optim", "Tensor", "Models", "DetectionLoss", "TensorFiles", "SampleStream", "Augment", "Detection", "Evaluation", "Distributed", "Shards", "Checksum", "POSIXFiles", .product(name: "Yams", package: "Yams")], swiftSettings: kernelFlags),
         // Images: JPEG/PNG/PPM decode and encode, resize, letterbox, NHWC float conversion, drawing.
         .target(name: "Imaging", dependencies: ["CTurboJPEG", "CPNG", "POSIXFiles"], swiftSettings: kernelFlags),
         // Detection post-processing: YOLOv5 non-max suppression, box rescaling, COCO results JSON.
@@ -88,7 +89,7 @@ let package = Package(
         // Detection and classification augmentation (YOLOv5 v6.0 mosaic, perspective, HSV, flip), sample decoding, collation.
         .target(name: "Augment", dependencies: ["Imaging", "SampleStream", "Shards", "Support", "Tensor", "DetectionLoss"], swiftSettings: kernelFlags),
         // Benchmarks behind `spd bench`.
-        .target(name: "Benchmarks", dependencies: ["Support", "Tensor", "Models", "Training", "DetectionLoss", "Augment", "Imaging", "SampleStream", "Shards"], swiftSettings: kernelFlags),
+        .target(name: "Benchmarks", dependencies: ["Support", "Optim", "Tensor", "Models", "Training", "DetectionLoss", "Augment", "Imaging", "SampleStream", "Shards"], swiftSettings: kernelFlags),
         // The coordinator: run queue (SQLite through GRDB), sweeps, scheduler, launcher, monitor, recovery, reports.
         .target(name: "Coordinator", dependencies: ["Models", "Tensor", "RunFormat", "Shards", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Yams", package: "Yams")]),
         // Inference: detection on image files, run-directory checkpoints (listing, weights export).
@@ -108,7 +109,8 @@ let package = Package(
         .testTarget(name: "TensorFilesTests", dependencies: ["TensorFiles", "TestSupport"]),
         .testTarget(name: "SampleStreamTests", dependencies: ["SampleStream", "Shards", "TestSupport"]),
         .testTarget(name: "DistributedTests", dependencies: ["Distributed", "TestSupport"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Support", "RunFormat", "Training", "Models", "Tensor", "DetectionLoss", "TensorFiles", "Distributed", "Imaging", "Shards", "Datasets", "Augment", "TestSupport"]),
+        .testTarget(name: "OptimTests", dependencies: ["Optim", "Models", "Tensor", "RunFormat"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Support", "RunFormat", "Optim", "Training", "Models", "Tensor", "DetectionLoss", "TensorFiles", "Distributed", "Imaging", "Shards", "Datasets", "Augment", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Support", "Models", "Tensor", "TensorFiles", "TestSupport"]),
         .testTarget(name: "ChecksumTests", dependencies: ["Checksum", "TestSupport"]),
         .testTarget(name: "ShardsTests", dependencies: ["Shards", "Checksum", "TestSupport"]),

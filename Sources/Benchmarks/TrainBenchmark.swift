@@ -3,6 +3,7 @@ import Models
 import Tensor
 import Training
 import Support
+import Optim
 
 /// `spd bench train`: full training steps (forward, loss on synthetic data, backward, SGD) on one rank,
 /// reporting images/s, achieved GFLOP/s and the time split.

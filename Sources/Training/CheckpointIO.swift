@@ -2,6 +2,7 @@ import Foundation
 import Models
 import RunFormat
 import TensorFiles
+import Optim
 
 /// What a checkpoint holds once loaded.
 public struct LoadedCheckpoint {

@@ -7,6 +7,7 @@ import Shards
 import Tensor
 import Support
 import RunFormat
+import Optim
 
 /// How a run starts when its run directory already has checkpoints.
 public enum ResumeMode: Sendable {

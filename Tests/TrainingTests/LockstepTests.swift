@@ -7,6 +7,7 @@ import TestSupport
 import Training
 import XCTest
 import RunFormat
+import Optim
 
 /// SPDTrain against a training run of the authors' own code (LabSAINT/SPD-Conv's YOLOv5-SPD, train.py), step for
 /// step: `tools/reference/lockstep.py` recorded 200 iterations of YOLOv5-SPD-n (64 px, batch 8, nominal batch 64,

@@ -1,9 +1,10 @@
 import Models
+import Optim
 import Tensor
-import Training
 import XCTest
 
-final class SGDTests: XCTestCase {
+/// SGD, Adam and AdamW against PyTorch's update formulas, step by step.
+final class OptimizerTests: XCTestCase {
     /// Two steps against PyTorch's SGD(momentum, nesterov, weight_decay) written out by hand: decay applies to the
     /// weight group only, each group uses its own learning rate.
     func testNesterovStepsMatchPyTorchFormula() {

@@ -3,38 +3,6 @@ import Models
 import Tensor
 import RunFormat
 
-/// Updates parameters from their gradients; its state is part of a checkpoint.
-public protocol Optimizer: AnyObject {
-    /// One update with a learning rate per parameter group and the momentum (SGD) or beta1 (Adam) of this step.
-    func step(learningRates: [ParameterGroup: Double], momentum: Double)
-    /// Whether warmup ramps this optimizer's momentum. YOLOv5 ramps SGD's momentum from warmup_momentum; its warmup
-    /// only touches parameter groups with a 'momentum' key, so Adam keeps beta1 = hyp momentum throughout.
-    var followsMomentumWarmup: Bool { get }
-    /// Named state buffers, each as long as the parameter arena, and scalar counters.
-    var stateBuffers: [String: [Float]] { get }
-    var stateCounters: [String: Int] { get }
-    func restore(buffers: [String: [Float]], counters: [String: Int]) throws
-}
-
-extension SGD: Optimizer {
-    public var followsMomentumWarmup: Bool { true }
-
-    public func step(learningRates: [ParameterGroup: Double], momentum: Double) {
-        self.momentum = Float(momentum)
-        step(learningRates: learningRates.mapValues(Float.init))
-    }
-
-    public var stateBuffers: [String: [Float]] { ["momentum_buffer": momentumBuffer] }
-    public var stateCounters: [String: Int] { [:] }
-
-    public func restore(buffers: [String: [Float]], counters: [String: Int]) throws {
-        guard let buffer = buffers["momentum_buffer"], buffer.count == momentumBuffer.count else {
-            throw ConfigurationError(file: "optimizer state", message: "SGD needs a momentum_buffer of \(momentumBuffer.count) values")
-        }
-        momentumBuffer = buffer
-    }
-}
-
 /// Adam with betas (momentum, 0.999) and eps 1e-8 (PyTorch semantics), weight decay on conv/linear weights only:
 /// decoupled (AdamW, `decoupled: true`) or as an L2 term added to the gradient (Adam, as YOLOv5's `--adam` uses it).
 public final class AdamW: Optimizer {

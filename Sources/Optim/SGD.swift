@@ -1,4 +1,5 @@
 import Models
+import RunFormat
 import Tensor
 
 /// SGD with momentum (PyTorch semantics, optionally Nesterov) over a model's parameter arena, with YOLOv5's three
@@ -41,5 +42,24 @@ public final class SGD {
                                               weightDecay: decay, momentum: mu, nesterov: nesterov)
             }
         }
+    }
+}
+
+extension SGD: Optimizer {
+    public var followsMomentumWarmup: Bool { true }
+
+    public func step(learningRates: [ParameterGroup: Double], momentum: Double) {
+        self.momentum = Float(momentum)
+        step(learningRates: learningRates.mapValues(Float.init))
+    }
+
+    public var stateBuffers: [String: [Float]] { ["momentum_buffer": momentumBuffer] }
+    public var stateCounters: [String: Int] { [:] }
+
+    public func restore(buffers: [String: [Float]], counters: [String: Int]) throws {
+        guard let buffer = buffers["momentum_buffer"], buffer.count == momentumBuffer.count else {
+            throw ConfigurationError(file: "optimizer state", message: "SGD needs a momentum_buffer of \(momentumBuffer.count) values")
+        }
+        momentumBuffer = buffer
     }
 }
