@@ -64,11 +64,9 @@ select_blas_core() {
     log "$("$SPD_BIN" system)"
 }
 
-# mpirun options for ranks on this machine: shared memory transport, root allowed, one BLAS thread per rank.
+# mpirun options for RANKS ranks on this machine, one per line. spd builds every mpirun command line of the project
+# (`spd mpirun-options --help`): shared memory, one rank per core (unbound when the ranks outnumber the cores), one
+# OpenBLAS thread per rank, root allowed.
 local_mpirun_options() {
-    local ranks=$1
-    local options=(-np "$ranks" --mca btl self,vader --mca pml ob1 -x OPENBLAS_NUM_THREADS=1)
-    [ "$(id -u)" -eq 0 ] && options+=(--allow-run-as-root)
-    [ "$ranks" -gt "$(nproc)" ] && options+=(--oversubscribe)
-    printf '%s\n' "${options[@]}"
+    "$SPD_BIN" mpirun-options --ranks "$1"
 }

@@ -22,12 +22,11 @@ public enum ProcessStatus: Equatable, Sendable {
 
 /// The command line that runs one attempt.
 ///
-/// A 1-rank run on this machine is `spd train` itself. Anything else is
-/// `mpirun --host h1:2,h2:1 -np 3 --wdir DIR --mca btl self,vader,tcp --mca pml ob1 --bind-to none
-///  -x OPENBLAS_NUM_THREADS=1 -x SPD_COORDINATOR_TAG [--allow-run-as-root] spd train ...`.
-/// `--bind-to none`: several mpiruns share a host and each would otherwise bind its ranks from core 0 up, piling
-/// them onto the same cores; since the coordinator never places more ranks on a host than its slots, the kernel
-/// spreads the one-thread ranks over the cores by itself.
+/// A 1-rank run on this machine is `spd train` itself. Anything else is mpirun with the run's placement
+/// (`--host h1:2,h2:1 -np 3 --wdir DIR`, the project's `MPIRunOptions`) and `-x SPD_COORDINATOR_TAG`, unbound:
+/// several mpiruns share a host and each would otherwise bind its ranks from core 0 up, piling them onto the same
+/// cores; since the coordinator never places more ranks on a host than its slots, the kernel spreads the one-thread
+/// ranks over the cores by itself.
 public struct LaunchCommand: Equatable, Sendable {
     public var executable: String
     public var arguments: [String]
@@ -40,13 +39,10 @@ public struct LaunchCommand: Equatable, Sendable {
             arguments = Array(train.dropFirst())
             return
         }
-        let hosts = run.placement.map { "\($0.host):\($0.slots)" }.joined(separator: ",")
-        var options = ["--host", hosts, "-np", String(run.spec.ranks), "--wdir", run.spec.workdir,
-                       "--mca", "btl", "self,vader,tcp", "--mca", "pml", "ob1", "--bind-to", "none",
-                       "-x", "OPENBLAS_NUM_THREADS=1", "-x", LaunchEnvironment.tagVariable]
-        if asRoot { options.append("--allow-run-as-root") }
+        let options = MPIRunOptions(ranks: run.spec.ranks, hosts: .list(run.placement), binding: .none, exported: [LaunchEnvironment.tagVariable],
+                                    workdir: run.spec.workdir, asRoot: asRoot)
         executable = mpirun
-        arguments = options + train
+        arguments = options.arguments + train
     }
 }
 

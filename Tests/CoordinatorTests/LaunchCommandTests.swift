@@ -21,7 +21,7 @@ final class LaunchCommandTests: XCTestCase {
                                     mpirun: "mpirun", asRoot: false, localHosts: ["localhost"])
         XCTAssertEqual(command.executable, "mpirun")
         XCTAssertEqual(command.arguments.joined(separator: " "),
-                       "--host a:2,b:1 -np 3 --wdir /w --mca btl self,vader,tcp --mca pml ob1 --bind-to none -x OPENBLAS_NUM_THREADS=1 "
+                       "--host a:2,b:1 -np 3 --wdir /w --mca pml ob1 --mca btl self,vader,tcp --bind-to none -x OPENBLAS_NUM_THREADS=1 "
                        + "-x SPD_COORDINATOR_TAG /bin/spd train /e.yaml --run-dir /runs/r --resume-if-exists --set name=r --set seed=0")
         let remote = LaunchCommand(run: record(ranks: 1, placement: [HostSlots(host: "a", slots: 1)]), spd: "/bin/spd", mpirun: "mpirun", asRoot: true,
                                    localHosts: ["localhost"])
