@@ -15,7 +15,7 @@ public struct ClassificationExample: Sendable, Equatable {
     }
 }
 
-/// The ResNet recipes' augmentation (MODELS.md): `preprocess`, then torchvision's RandomCrop(size, padding) with
+/// The ResNet recipes' augmentation (the SPD-Conv paper's ResNet training, configs/hyps/hyp.resnet.yaml): `preprocess`, then torchvision's RandomCrop(size, padding) with
 /// zero padding, RandomHorizontalFlip(flipLeftRight) and, when `rotationDegrees` > 0, RandomRotation (bilinear
 /// here, about the image centre, zero fill). Validation applies `preprocess` only.
 public struct ClassificationAugmentation: Sendable, Equatable {

@@ -8,7 +8,7 @@ import Support
 ///   [s/2, 3s/2]) then `random_perspective` with border -s/2, so the output is s x s;
 /// - otherwise `load_image` + `letterbox` to s x s (one bilinear resize, sides rounded) then `random_perspective`;
 /// - then `augment_hsv`, flip up-down with probability `flipUpDown`, flip left-right with probability `flipLeftRight`.
-/// The defaults are hyp.scratch's (MODELS.md "Training recipe").
+/// The defaults are YOLOv5 v6.0 hyp.scratch's (configs/hyps/hyp.scratch.yaml), the SPD-Conv recipe.
 public struct DetectionAugmentation: Sendable, Equatable {
     /// The square output size s.
     public var imageSize: Int

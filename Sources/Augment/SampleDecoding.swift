@@ -16,7 +16,7 @@ public struct DetectionSample: Sendable, Equatable {
 }
 
 extension ShardSample {
-    /// Image member extensions in the order they are looked for (DESIGN.md "Shard format").
+    /// Image member extensions in the order they are looked for in a shard sample.
     public static let imageExtensions = ["jpg", "png", "ppm", "pgm"]
 
     /// Boxes may overhang the image by this many pixels (rounding in converters); they are clipped to it.

@@ -1,7 +1,7 @@
 import Foundation
 
 /// The `<key>.json` member of a detection sample:
-/// `{"width", "height", "boxes": [[x, y, w, h, class], ...]}` in pixels, COCO xywh (DESIGN.md), plus optional
+/// `{"width", "height", "boxes": [[x, y, w, h, class], ...]}` in pixels, COCO xywh, plus optional
 /// per-box lists parallel to `boxes` (`iscrowd` 0/1 and `area`, from COCO) and the source image's `image_id`
 /// and `file`.
 public struct DetectionLabel: Codable, Equatable, Sendable {

@@ -6,7 +6,7 @@ final class ParameterCountTests: XCTestCase {
         try DetectionModel(definition: ModelDefinition(contentsOf: modelFile(name)), classes: classes)
     }
 
-    /// MODELS.md: yolov5-spd-n 2,256,157 parameters in 177 tensors (349 state_dict entries); yolov5n 1,872,157.
+    /// The reference implementation's model summary: yolov5-spd-n 2,256,157 parameters in 177 tensors (349 state_dict entries); yolov5n 1,872,157.
     func testNanoCountsEqualReference() throws {
         let spd = try build("yolov5-spd-n")
         XCTAssertEqual(spd.state.parameterCount, 2_256_157)
@@ -15,7 +15,7 @@ final class ParameterCountTests: XCTestCase {
         XCTAssertEqual(try build("yolov5-n").state.parameterCount, 1_872_157)
     }
 
-    /// The per-row table of MODELS.md for yolov5-spd-n.
+    /// The reference implementation's per-row table for yolov5-spd-n.
     func testNanoLayerTable() throws {
         let model = try build("yolov5-spd-n")
         XCTAssertEqual(model.rows.map(\.parameterCount), [
