@@ -121,7 +121,7 @@ let package = Package(
         .testTarget(name: "AugmentTests", dependencies: ["Support", "Augment", "Imaging", "Shards", "SampleStream", "Tensor", "DetectionLoss", "Detection", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Shards", "Imaging", "TestSupport"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "RunFormat", "Training", "Models", "Detection", "Imaging", "Distributed", "Shards", "TensorFiles", "TestSupport"]),
-        .testTarget(name: "RunFormatTests", dependencies: ["RunFormat"]),
+        .testTarget(name: "RunFormatTests", dependencies: ["RunFormat", "TestSupport"]),
         .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "TestSupport"]),
     ]
 )

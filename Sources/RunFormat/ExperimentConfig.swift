@@ -22,8 +22,8 @@ public struct ExperimentConfig: Equatable, Sendable {
     /// A hyp file (configs/hyps/...); inline `hyp:` entries override it.
     public var hypFile = "configs/hyps/hyp.scratch.yaml"
     public var hyp = Hyperparameters()
-    public var optimizer = "sgd"
-    public var schedule = "cosine"
+    public var optimizer = OptimizerKind.sgd
+    public var schedule = ScheduleKind.cosine
     public var milestones: [Int] = []
     public var gamma = 0.1
     public var ema = true
@@ -45,7 +45,7 @@ public struct ExperimentConfig: Equatable, Sendable {
     /// Gradient all-reduce bucket size in MB.
     public var bucketMB = 25.0
     /// Classification input preprocessing: none, pad (zero-pad to imgsz) or area (area-downsample to imgsz).
-    public var preprocess = "none"
+    public var preprocess = InputPreprocess.none
     /// Classification augmentation: zero padding of the random crop (the ResNet recipes' 4; 0 turns cropping off).
     public var cropPadding = 4
     /// Stop an epoch after this many steps (0: the whole epoch); for smoke tests and benchmarks.
@@ -146,6 +146,10 @@ public struct ExperimentConfig: Equatable, Sendable {
             if let s = value as? String, let v = Double(s) { return v }; throw fail("a number")
         }
         func bool() throws -> Bool { if let v = value as? Bool { return v }; throw fail("true or false") }
+        func choice<Setting: CaseIterable & RawRepresentable>(_: Setting.Type) throws -> Setting where Setting.RawValue == String {
+            guard let setting = Setting(rawValue: try string().lowercased()) else { throw fail(Setting.choices) }
+            return setting
+        }
         switch key {
         case "name": name = try string()
         case "model": model = try string()
@@ -158,8 +162,8 @@ public struct ExperimentConfig: Equatable, Sendable {
         case "imgsz": imgsz = try int()
         case "seed": seed = try int()
         case "hyp_file": hypFile = try string()
-        case "optimizer": optimizer = try string().lowercased()
-        case "schedule": schedule = try string().lowercased()
+        case "optimizer": optimizer = try choice(OptimizerKind.self)
+        case "schedule": schedule = try choice(ScheduleKind.self)
         case "milestones":
             guard let list = value as? [Int] else { throw fail("a list of epochs") }
             milestones = list
@@ -176,7 +180,7 @@ public struct ExperimentConfig: Equatable, Sendable {
         case "keep_checkpoints": keepCheckpoints = try int()
         case "replica_check_every": replicaCheckEvery = try int()
         case "bucket_mb": bucketMB = try double()
-        case "preprocess": preprocess = try string().lowercased()
+        case "preprocess": preprocess = try choice(InputPreprocess.self)
         case "crop_padding": cropPadding = try int()
         case "max_steps_per_epoch": maxStepsPerEpoch = try int()
         case "record_samples": recordSamples = try bool()
@@ -207,11 +211,8 @@ public struct ExperimentConfig: Equatable, Sendable {
         if watchdogSeconds < 0 { throw fail("'watchdog_seconds' must be 0 (off) or positive, got \(watchdogSeconds)") }
         if nominalBatch < 1 { throw fail("'nominal_batch' must be at least 1, got \(nominalBatch)") }
         if imgsz < 1 { throw fail("'imgsz' must be positive, got \(imgsz)") }
-        if !["sgd", "adam", "adamw"].contains(optimizer) { throw fail("'optimizer' must be sgd, adam or adamw, got \(optimizer)") }
-        if !["cosine", "linear", "step"].contains(schedule) { throw fail("'schedule' must be cosine, linear or step, got \(schedule)") }
-        if schedule == "step" && milestones.isEmpty { throw fail("'schedule: step' needs 'milestones' (epochs)") }
+        if schedule == .step && milestones.isEmpty { throw fail("'schedule: step' needs 'milestones' (epochs)") }
         if cropPadding < 0 { throw fail("'crop_padding' must be 0 or more, got \(cropPadding)") }
-        if !["none", "pad", "area"].contains(preprocess) { throw fail("'preprocess' must be none, pad or area, got \(preprocess)") }
         if window < 1 || valEvery < 1 || logEvery < 1 || keepCheckpoints < 1 || replicaCheckEvery < 1 || bucketMB <= 0 {
             throw fail("window, val_every, log_every, keep_checkpoints, replica_check_every and bucket_mb must be positive")
         }
@@ -220,9 +221,9 @@ public struct ExperimentConfig: Equatable, Sendable {
     /// The learning-rate schedule this configuration names.
     public var learningRateSchedule: LearningRateSchedule {
         switch schedule {
-        case "linear": return .linear
-        case "step": return .step(milestones: milestones, gamma: gamma)
-        default: return .cosine
+        case .cosine: return .cosine
+        case .linear: return .linear
+        case .step: return .step(milestones: milestones, gamma: gamma)
         }
     }
 
@@ -230,12 +231,12 @@ public struct ExperimentConfig: Equatable, Sendable {
     public func resolvedYAML(worldSize: Int) -> String {
         var lines = [
             "name: \(name)", "model: \(model)", "data: \(resolve(data))", "classes: \(classes.map(String.init) ?? "null")",
-            "epochs: \(epochs)", "batch: \(batch)", "nominal_batch: \(nominalBatch)", "imgsz: \(imgsz)", "seed: \(seed)", "optimizer: \(optimizer)", "schedule: \(schedule)",
+            "epochs: \(epochs)", "batch: \(batch)", "nominal_batch: \(nominalBatch)", "imgsz: \(imgsz)", "seed: \(seed)", "optimizer: \(optimizer.rawValue)", "schedule: \(schedule.rawValue)",
             "milestones: \(milestones)", "gamma: \(gamma)", "ema: \(ema)", "sync_bn: \(syncBN)", "window: \(window)",
             "train_split: \(trainSplit)", "val_split: \(valSplit)", "val_every: \(valEvery)", "log_every: \(logEvery)",
             "checkpoint_every_steps: \(checkpointEverySteps)", "checkpoint_every_minutes: \(checkpointEveryMinutes)",
             "keep_checkpoints: \(keepCheckpoints)", "replica_check_every: \(replicaCheckEvery)", "bucket_mb: \(bucketMB)",
-            "preprocess: \(preprocess)", "crop_padding: \(cropPadding)", "max_steps_per_epoch: \(maxStepsPerEpoch)", "record_samples: \(recordSamples)", "stop_after_iterations: \(stopAfterIterations)", "skip_bad: \(skipBad)", "watchdog_seconds: \(watchdogSeconds)", "weights: \(weights.map(resolve) ?? "null")", "sample_order: \(sampleOrder.map(resolve) ?? "null")", "reference_quirks: [\(referenceQuirks.map(\.rawValue).sorted().joined(separator: ", "))]", "world_size: \(worldSize)", "hyp:",
+            "preprocess: \(preprocess.rawValue)", "crop_padding: \(cropPadding)", "max_steps_per_epoch: \(maxStepsPerEpoch)", "record_samples: \(recordSamples)", "stop_after_iterations: \(stopAfterIterations)", "skip_bad: \(skipBad)", "watchdog_seconds: \(watchdogSeconds)", "weights: \(weights.map(resolve) ?? "null")", "sample_order: \(sampleOrder.map(resolve) ?? "null")", "reference_quirks: [\(referenceQuirks.map(\.rawValue).sorted().joined(separator: ", "))]", "world_size: \(worldSize)", "hyp:",
         ]
         let mirror = Mirror(reflecting: hyp)
         for child in mirror.children { if let label = child.label { lines.append("  \(label): \(child.value)") } }

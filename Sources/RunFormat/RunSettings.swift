@@ -31,3 +31,31 @@ public enum ReferenceQuirk: String, CaseIterable, Sendable {
     /// carries them into the next epoch's first step.
     case epochStartZeroGrad = "epoch_start_zero_grad"
 }
+
+/// `optimizer:` in an experiment.
+public enum OptimizerKind: String, CaseIterable, Sendable {
+    /// SGD with Nesterov momentum (YOLOv5's default).
+    case sgd
+    /// PyTorch's Adam with L2 weight decay (what YOLOv5's `--adam` uses).
+    case adam
+    /// Adam with decoupled weight decay.
+    case adamw
+}
+
+/// `schedule:` in an experiment: the learning-rate factor per epoch (see `LearningRateSchedule`).
+public enum ScheduleKind: String, CaseIterable, Sendable {
+    case cosine, linear, step
+}
+
+/// `preprocess:` in a classification experiment: the input as it is, zero-padded to imgsz, or area-downsampled to it.
+public enum InputPreprocess: String, CaseIterable, Sendable {
+    case none, pad, area
+}
+
+extension CaseIterable where Self: RawRepresentable, Self.RawValue == String {
+    /// "a, b or c": the values a setting accepts, for error messages.
+    static var choices: String {
+        let names = allCases.map(\.rawValue)
+        return names.count < 2 ? names.joined() : names.dropLast().joined(separator: ", ") + " or " + names.last!
+    }
+}

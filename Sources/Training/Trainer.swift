@@ -77,9 +77,10 @@ public final class Trainer<Task: TrainingTask> {
         let state = task.state
         let schedule = OptimizerSchedule(hyperparameters: config.hyp, schedule: config.learningRateSchedule, epochs: config.epochs,
                                          batchesPerEpoch: 1, globalBatch: config.batch, nominalBatch: config.nominalBatch)
-        optimizer = config.optimizer == "sgd"
-            ? SGD(state: state, momentum: Float(config.hyp.momentum), nesterov: true, weightDecay: Float(schedule.weightDecay))
-            : AdamW(state: state, weightDecay: Float(schedule.weightDecay), decoupled: config.optimizer == "adamw")
+        switch config.optimizer {
+        case .sgd: optimizer = SGD(state: state, momentum: Float(config.hyp.momentum), nesterov: true, weightDecay: Float(schedule.weightDecay))
+        case .adam, .adamw: optimizer = AdamW(state: state, weightDecay: Float(schedule.weightDecay), decoupled: config.optimizer == .adamw)
+        }
         averager = GradientAverager(communicator: communicator, gradients: state.gradientBuffer, bucketBytes: Int(config.bucketMB * 1_048_576))
         replicaSums = communicator.size > 1 ? CommunicatorStatisticsReducer(communicator: communicator) : nil
         sampleLog = config.recordSamples ? try SampleLog(path: "\(runDirectory)/samples/rank-\(communicator.rank).txt") : nil
@@ -474,7 +475,7 @@ public final class Trainer<Task: TrainingTask> {
         hasher.update(Array(manifest))
         let layout = state.entries.map { "\($0.name)\($0.shape)" }.joined(separator: ";")
         let settings = "\(layout)|\(config.classes ?? -1)|\(config.imgsz)|\(config.seed)|\(config.batch)|\(config.nominalBatch)|\(config.hyp)|"
-            + "\(config.optimizer)|\(config.schedule)|\(config.milestones)|\(config.window)|\(config.preprocess)|\(config.trainSplit)"
+            + "\(config.optimizer.rawValue)|\(config.schedule.rawValue)|\(config.milestones)|\(config.window)|\(config.preprocess.rawValue)|\(config.trainSplit)"
         hasher.update(Array(settings.utf8))
         if !config.referenceQuirks.isEmpty { hasher.update(Array(config.referenceQuirks.map(\.rawValue).sorted().joined(separator: ",").utf8)) }
         if let order = config.sampleOrder {

@@ -55,14 +55,14 @@ public enum TrainingRun {
     static func classificationAugmentation(_ config: ExperimentConfig, dataset: Dataset) throws -> ClassificationAugmentation {
         let preprocess: ClassificationPreprocess
         switch config.preprocess {
-        case "pad":
+        case .pad:
             preprocess = .pad(width: config.imgsz, height: config.imgsz)
-        case "area":
+        case .area:
             guard case let .fixed(width, _) = dataset.manifest.imageSize, width % config.imgsz == 0 else {
                 throw ConfigurationError(file: "\(dataset.directory)/dataset.json", message: "'preprocess: area' needs fixed-size images whose side is a multiple of imgsz \(config.imgsz)")
             }
             preprocess = .areaDownsample(factor: width / config.imgsz)
-        default:
+        case .none:
             preprocess = .none
         }
         return ClassificationAugmentation(format: .rgb, preprocess: preprocess, cropPadding: config.cropPadding, flipLeftRight: config.hyp.fliplr,
