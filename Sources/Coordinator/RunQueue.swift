@@ -47,7 +47,7 @@ public final class RunQueue: Sendable {
                 if try Self.fetch(spec.name, db) != nil {
                     throw CoordinatorError("run '\(spec.name)' is already in the queue (cancel it, or give the sweep another name)")
                 }
-                var record = RunRecord(spec: spec, submittedAt: now)
+                let record = RunRecord(spec: spec, submittedAt: now)
                 try record.insert(db)
                 return record
             }

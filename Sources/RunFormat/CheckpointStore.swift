@@ -28,6 +28,30 @@ public struct TrainingProgress: Codable, Equatable, Sendable {
     public var identity: String
     public var savedAt: Double
 
+    /// After an optimizer step at the current iteration.
+    public mutating func optimizerStepped() {
+        lastOptimizerIteration = iteration
+        optimizerSteps += 1
+    }
+
+    /// After a batch: the next iteration and stream step, and the epoch's running loss sums and time.
+    public mutating func finishStep(epoch: Int, step: Int, losses: [Double], seconds: Double) {
+        iteration += 1
+        position = StreamPosition(epoch: epoch, step: step + 1)
+        for (i, loss) in losses.enumerated() { epochLossSums[i] += loss }
+        epochBatches += 1
+        epochSeconds += seconds
+    }
+
+    /// After an epoch: its results.csv row, and the next epoch from its first step with fresh sums.
+    public mutating func finishEpoch(_ row: EpochResult) {
+        results.append(row)
+        position = StreamPosition(epoch: row.epoch + 1, step: 0)
+        epochLossSums = epochLossSums.map { _ in 0 }
+        epochBatches = 0
+        epochSeconds = 0
+    }
+
     public static func start(worldSize: Int, globalBatch: Int, identity: String, lossCount: Int) -> TrainingProgress {
         TrainingProgress(position: StreamPosition(epoch: 0, step: 0), iteration: 0, lastOptimizerIteration: -1, optimizerSteps: 0, emaUpdates: 0,
                          bestFitness: nil, bestCheckpoint: nil, results: [], epochLossSums: [Double](repeating: 0, count: lossCount),

@@ -41,7 +41,7 @@ public final class RunDirectory {
         let file = "\(path)/\(name)"
         do {
             if handle == nil {
-                if !FileManager.default.fileExists(atPath: file) { FileManager.default.createFile(atPath: file, contents: nil) }
+                if !FileManager.default.fileExists(atPath: file) { _ = FileManager.default.createFile(atPath: file, contents: nil) }
                 handle = try FileHandle(forWritingTo: URL(fileURLWithPath: file))
                 try handle!.seekToEnd()
             }

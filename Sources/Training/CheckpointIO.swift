@@ -12,11 +12,15 @@ public struct LoadedCheckpoint {
     public let ema: (parameters: [Float], buffers: [Float])?
     public let optimizerBuffers: [String: [Float]]
     public let optimizerCounters: [String: Int]
+    /// The gradient accumulator's pending sum (empty when the checkpoint fell on an optimizer step).
+    public let accumulatedGradients: [Float]
 }
 
 extension CheckpointStore {
-    /// Writes the model, its EMA and the optimizer state as one checkpoint (see `write(name:progress:isBest:writeFiles:)`).
-    public func write(name: String, state: ModelState, ema: ModelEMA?, optimizer: Optimizer, progress: TrainingProgress, isBest: Bool) throws {
+    /// Writes the model, its EMA, the optimizer state and the accumulator's pending gradients as one checkpoint (see
+    /// `write(name:progress:isBest:writeFiles:)`).
+    public func write(name: String, state: ModelState, ema: ModelEMA?, optimizer: Optimizer, accumulator: GradientAccumulator, progress: TrainingProgress,
+                      isBest: Bool) throws {
         try write(name: name, progress: progress, isBest: isBest) { temporary in
             try state.save(to: "\(temporary)/model.safetensors")
             if let ema {
@@ -25,7 +29,9 @@ extension CheckpointStore {
                 }
                 try SafeTensorsWriter.write(tensors: tensors, metadata: ["format": "pt", "ema_updates": "\(ema.updates)"], to: "\(temporary)/ema.safetensors")
             }
-            let optimizerTensors = optimizer.stateBuffers.sorted { $0.key < $1.key }.map { NamedTensor(name: $0.key, shape: [$0.value.count], floats: $0.value) }
+            var buffers = optimizer.stateBuffers
+            if !accumulator.isEmpty { buffers[GradientAccumulator.checkpointName] = accumulator.pending }
+            let optimizerTensors = buffers.sorted { $0.key < $1.key }.map { NamedTensor(name: $0.key, shape: [$0.value.count], floats: $0.value) }
             let counters = Dictionary(uniqueKeysWithValues: optimizer.stateCounters.map { ("counter.\($0.key)", String($0.value)) })
             try SafeTensorsWriter.write(tensors: optimizerTensors, metadata: counters, to: "\(temporary)/optimizer.safetensors")
         }
@@ -45,6 +51,8 @@ extension CheckpointStore {
         for tensorName in optimizerFile.names { buffers[tensorName] = try optimizerFile.floats(tensorName) }
         var counters: [String: Int] = [:]
         for (key, value) in optimizerFile.metadata where key.hasPrefix("counter.") { counters[String(key.dropFirst(8))] = Int(value) }
-        return LoadedCheckpoint(name: name, progress: progress, model: model, ema: ema, optimizerBuffers: buffers, optimizerCounters: counters)
+        let accumulated = buffers.removeValue(forKey: GradientAccumulator.checkpointName) ?? []
+        return LoadedCheckpoint(name: name, progress: progress, model: model, ema: ema, optimizerBuffers: buffers, optimizerCounters: counters,
+                                accumulatedGradients: accumulated)
     }
 }

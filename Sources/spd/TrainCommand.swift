@@ -85,7 +85,7 @@ struct TrainCommand: ParsableCommand {
         let interactive = progress == .bar || (progress == .auto && isatty(STDOUT_FILENO) != 0 && !MPICommunicator.launchedByMPI)
         StopSignals.install()
         do {
-            try TrainingRun.train(config: experiment, modelFile: resolveModelFile(experiment.model), communicator: communicator,
+            _ = try TrainingRun.train(config: experiment, modelFile: resolveModelFile(experiment.model), communicator: communicator,
                                   runDirectory: directory, resume: mode, interactive: interactive) { line in
                 // Written through unbuffered so a log file or mpirun shows each line as it happens.
                 if communicator.rank == 0 { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }

@@ -58,7 +58,7 @@ func spec(_ name: String, ranks: Int = 1, root: String = "/tmp", sweep: String =
 func appendEvents(_ directory: String, _ events: [[String: Any]]) throws {
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     let path = "\(directory)/events.jsonl"
-    if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+    if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
     let handle = try XCTUnwrap(FileHandle(forWritingAtPath: path))
     defer { try? handle.close() }
     try handle.seekToEnd()

@@ -1,0 +1,112 @@
+import Foundation
+import RunFormat
+
+/// What rank 0 tells a person and writes into the run directory while training (on the other ranks it is silent):
+/// a progress bar on a terminal or periodic log lines, metrics.jsonl and heartbeats every `log_every` steps, the
+/// epoch lines, results.csv with its plot, and the lifecycle events the coordinator reads.
+final class RunLogger {
+    let run: RunDirectory?
+    private let output: (String) -> Void
+    private let progressBar: ProgressDisplay?
+    private let lossNames: [String]
+    private let metricNames: [String]
+    private let epochs: Int
+
+    /// One logged step; `losses` are the whole batch's, `meanLosses` the epoch's running means.
+    struct Step {
+        var epoch: Int, step: Int, steps: Int, iteration: Int, optimizerStep: Int
+        var losses: [Double], meanLosses: [Double], labels: Int
+        /// Batch-norm weights', weights' and biases' learning rates.
+        var learningRates: [Double]
+        var momentum: Double, accumulation: Int, accumulatedBatches: Int
+        var imagesPerSecond: Double
+        /// step, data_wait, forward, backward, allreduce_overlapped, allreduce_wait, optimizer (seconds).
+        var times: [String: Double]
+    }
+
+    init(run: RunDirectory?, output: @escaping (String) -> Void, interactive: Bool, lossNames: [String], metricNames: [String], epochs: Int) {
+        self.run = run
+        self.output = run == nil ? { _ in } : output
+        progressBar = run != nil && interactive ? ProgressDisplay() : nil
+        self.lossNames = lossNames
+        self.metricNames = metricNames
+        self.epochs = epochs
+    }
+
+    func say(_ line: String) { output(line) }
+
+    /// Runs the training `body` between its lifecycle events: `started`, then `done` when it finished its epochs,
+    /// `stopped` when `stop_after_iterations` ended it, `failed` (or a line for a signal's stop) when it threw.
+    /// Returns the progress `body` ended with.
+    func runs(from start: TrainingProgress, worldSize: Int, _ body: () throws -> (finished: Bool, progress: TrainingProgress)) throws -> TrainingProgress {
+        try event("started", ["world_size": worldSize, "epoch": start.position.epoch, "step": start.position.step])
+        do {
+            let (finished, progress) = try body()
+            if finished {
+                try event("done", ["epochs": epochs, "best_fitness": progress.bestFitness ?? NSNull()])
+            } else {
+                say("stopped after \(progress.iteration) batches (stop_after_iterations); continue with --resume")
+                try event("stopped", ["epoch": progress.position.epoch, "step": progress.position.step, "iteration": progress.iteration])
+            }
+            return progress
+        } catch let stopped as TrainingStopped {
+            say("\(stopped)")
+            throw stopped
+        } catch {
+            try? event("failed", ["error": "\(error)"])
+            throw error
+        }
+    }
+
+    func event(_ name: String, _ fields: [String: Any] = [:]) throws { try run?.appendEvent(name, fields) }
+
+    func epochStarts(_ epoch: Int) { output("epoch \(epoch + 1)/\(epochs): " + lossNames.joined(separator: ", ")) }
+
+    /// Redraws the progress bar; every `log_every` steps (`logNow`) also metrics.jsonl, a heartbeat and, without a
+    /// terminal, a log line.
+    func step(_ step: Step, logNow: Bool) throws {
+        guard run != nil else { return }
+        progressBar?.update(epoch: step.epoch, epochs: epochs, step: step.step + 1, steps: step.steps, losses: zip(lossNames, step.meanLosses).map { ($0, $1) },
+                            imagesPerSecond: step.imagesPerSecond)
+        guard logNow else { return }
+        try run?.appendMetrics([
+            "iteration": step.iteration, "optimizer_step": step.optimizerStep, "epoch": step.epoch, "step": step.step,
+            "losses": Dictionary(uniqueKeysWithValues: zip(lossNames, step.losses)), "epoch_mean_losses": Dictionary(uniqueKeysWithValues: zip(lossNames, step.meanLosses)),
+            "labels": step.labels, "lr": step.learningRates, "momentum": step.momentum,
+            "accumulation": step.accumulation, "accumulated_batches": step.accumulatedBatches, "images_per_second": step.imagesPerSecond,
+            "time": step.times,
+        ])
+        try run?.appendEvent("heartbeat", ["epoch": step.epoch, "step": step.step, "iteration": step.iteration, "images_per_second": step.imagesPerSecond])
+        if progressBar == nil {
+            output("epoch \(step.epoch + 1)/\(epochs) step \(step.step + 1)/\(step.steps) "
+                   + zip(lossNames, step.meanLosses).map { "\($0) \(String(format: "%.4f", $1))" }.joined(separator: " ")
+                   + String(format: " %.1f img/s", step.imagesPerSecond))
+        }
+    }
+
+    /// Ends the epoch's progress bar line.
+    func epochStepsDone() { progressBar?.finish() }
+
+    func validated(_ outcome: ValidationOutcome) {
+        output(zip(metricNames, outcome.metrics).map { "\($0) \(String(format: "%.4f", $1))" }.joined(separator: "  "))
+        for line in outcome.report { output(line) }
+    }
+
+    /// results.csv and its plot with every finished epoch, and the `epoch` event.
+    func epochEnds(results: [EpochResult], bestFitness: Double?) throws {
+        guard let run, let row = results.last else { return }
+        try run.write("results.csv", EpochResult.csv(results, lossNames: lossNames, metricNames: metricNames))
+        try run.write("plots/results.svg", ResultsPlot.svg(results, lossNames: lossNames, metricNames: metricNames))
+        try run.appendEvent("epoch", ["epoch": row.epoch, "metrics": Dictionary(uniqueKeysWithValues: zip(metricNames, row.metrics)),
+                                      "fitness": bestFitness ?? NSNull()])
+    }
+
+    /// With skip_bad: the samples every rank left out in the epoch, counted and listed (at most 20).
+    func skipped(_ lines: [String], epoch: Int) throws {
+        guard !lines.isEmpty else { return }
+        output("skip_bad: \(lines.count) sample(s) or shard(s) left out in epoch \(epoch + 1):")
+        for line in lines.prefix(20) { output("  \(line)") }
+        if lines.count > 20 { output("  ... and \(lines.count - 20) more") }
+        try run?.appendEvent("skipped_samples", ["epoch": epoch, "count": lines.count, "first": Array(lines.prefix(20))])
+    }
+}
