@@ -28,7 +28,7 @@ public enum CIFAR10Converter {
                             throw DatasetError.badInput(file: path, problem: "record \(record / recordSize) has label \(label), there are \(classes.count) classes")
                         }
                         try builder.append(split: split, key: InputFiles.key(index), image: ("ppm", ppm(planes: bytes[record + 1 ..< record + recordSize])),
-                                           size: .init(width: side, height: side), label: ("cls", ClassLabel.encode(label)))
+                                           size: .init(width: side, height: side), label: ("cls", SampleSchema.encodeClass(label)))
                         index += 1
                     }
                 }

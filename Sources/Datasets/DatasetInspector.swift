@@ -45,7 +45,7 @@ public struct DatasetInspection: Sendable {
 
     private mutating func count(_ sample: ShardSample, shard: String) throws {
         func tally(_ index: Int) { if classCounts.indices.contains(index) { classCounts[index] += 1 } }
-        if let bytes = sample["cls"], let index = ClassLabel.decode(bytes) { tally(index) }
+        if let bytes = sample["cls"], case let .success(index) = SampleSchema.classIndex(bytes, classes: classCounts.count) { tally(index) }
         if let bytes = sample["json"] {
             for box in try DetectionLabel(decoding: bytes, name: "\(shard): sample '\(sample.key)'").boxes where box.count == 5 {
                 boxSizes.add(width: box[2], height: box[3])

@@ -62,9 +62,9 @@ public struct DatasetVerifier {
 
     /// The problems of one sample.
     private func check(_ sample: ShardSample) -> [String] {
-        let imageExtensions = ["jpg", "jpeg", "png", "ppm", "pgm"].filter { sample[$0] != nil }
+        let imageExtensions = SampleSchema.imageExtensions.filter { sample[$0] != nil }
         guard imageExtensions.count == 1, let ext = imageExtensions.first, let bytes = sample[ext] else {
-            return [imageExtensions.isEmpty ? "missing image member (.jpg, .png, .ppm or .pgm)" : "several image members: \(imageExtensions)"]
+            return [imageExtensions.isEmpty ? SampleSchema.missingImage : "several image members: \(imageExtensions)"]
         }
         let image: Image
         do {
@@ -84,13 +84,13 @@ public struct DatasetVerifier {
     }
 
     private func checkClass(_ sample: ShardSample) -> [String] {
-        guard let bytes = sample["cls"] else { return ["missing label member .cls"] }
-        guard let index = ClassLabel.decode(bytes) else { return ["label .cls is not an integer: '\(String(decoding: bytes.prefix(40), as: UTF8.self))'"] }
-        return (0 ..< manifest.classes.count).contains(index) ? [] : ["class index \(index) out of range 0..<\(manifest.classes.count)"]
+        guard let bytes = sample["cls"] else { return ["no .cls label member"] }
+        if case let .failure(problem) = SampleSchema.classIndex(bytes, classes: manifest.classes.count) { return [problem.description] }
+        return []
     }
 
     private func checkDetections(_ sample: ShardSample, image: Image) -> [String] {
-        guard let bytes = sample["json"] else { return ["missing label member .json"] }
+        guard let bytes = sample["json"] else { return ["no .json label member"] }
         let label: DetectionLabel
         do {
             label = try DetectionLabel(decoding: bytes, name: "\(sample.key).json")
@@ -101,16 +101,9 @@ public struct DatasetVerifier {
         if label.width != image.width || label.height != image.height {
             problems.append("label says \(label.width)x\(label.height), the image is \(image.width)x\(image.height)")
         }
-        let tolerance = 1e-3
         for (row, box) in label.boxes.enumerated() {
-            guard box.count == 5 else { problems.append("box \(row) has \(box.count) numbers, expected [x, y, w, h, class]"); continue }
-            let (x, y, w, h, classValue) = (box[0], box[1], box[2], box[3], box[4])
-            if !(w > 0 && h > 0) { problems.append("box \(row) has size \(w)x\(h)") }
-            if !(x >= -tolerance && y >= -tolerance && x + w <= Double(image.width) + tolerance && y + h <= Double(image.height) + tolerance) {
-                problems.append("box \(row) [\(x), \(y), \(w), \(h)] is not inside the \(image.width)x\(image.height) image")
-            }
-            if classValue.rounded() != classValue || !(0 ..< Double(manifest.classes.count)).contains(classValue) {
-                problems.append("box \(row) has class index \(classValue) out of range 0..<\(manifest.classes.count)")
+            if let problem = SampleSchema.boxProblem(box, index: row, classes: manifest.classes.count, width: image.width, height: image.height) {
+                problems.append(problem)
             }
         }
         for (name, count) in [("iscrowd", label.iscrowd?.count), ("area", label.area?.count)] {

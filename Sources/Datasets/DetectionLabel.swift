@@ -44,12 +44,3 @@ public struct DetectionLabel: Codable, Equatable, Sendable {
         }
     }
 }
-
-/// Class-index members (`<key>.cls`: the index as decimal text).
-enum ClassLabel {
-    static func encode(_ index: Int) -> [UInt8] { Array(String(index).utf8) }
-
-    static func decode(_ bytes: [UInt8]) -> Int? {
-        Int(String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
-    }
-}

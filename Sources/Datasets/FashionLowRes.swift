@@ -24,7 +24,7 @@ public enum FashionLowRes {
                     let (item, label) = source.item(index)
                     let image = padded(item, by: 2).areaDownsampled(by: 32 / size)
                     try builder.append(split: split, key: InputFiles.key(index), image: ("pgm", image.pnmData()),
-                                       size: .init(width: size, height: size), label: ("cls", ClassLabel.encode(label)))
+                                       size: .init(width: size, height: size), label: ("cls", SampleSchema.encodeClass(label)))
                 }
             }
             return ["source": "fashion-mnist", "padding": "2", "downsampling": size == 32 ? "none" : "area 2x2"]

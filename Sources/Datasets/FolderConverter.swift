@@ -23,7 +23,7 @@ public enum FolderConverter {
                     counts[split, default: 0] += 1
                     try builder.append(split: validation?.split(of: split + key) ?? split, key: validation == nil ? key : split + key,
                                        image: (header.format.fileExtension, bytes), size: .init(width: header.width, height: header.height),
-                                       label: ("cls", ClassLabel.encode(label)))
+                                       label: ("cls", SampleSchema.encodeClass(label)))
                 }
             }
             return layout.extra

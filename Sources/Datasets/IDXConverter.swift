@@ -28,7 +28,7 @@ public enum IDXConverter {
                     let pixels = Array(images.values[index * rows * columns ..< (index + 1) * rows * columns])
                     try builder.append(split: split, key: InputFiles.key(index),
                                        image: ("pgm", Image(width: columns, height: rows, format: .grey, pixels: pixels).pnmData()),
-                                       size: .init(width: columns, height: rows), label: ("cls", ClassLabel.encode(Int(labels.values[index]))))
+                                       size: .init(width: columns, height: rows), label: ("cls", SampleSchema.encodeClass(Int(labels.values[index]))))
                 }
             }
             return ["source": "idx"]

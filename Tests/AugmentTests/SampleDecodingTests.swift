@@ -23,7 +23,7 @@ final class SampleDecodingTests: XCTestCase {
         let png = try! image.pngData()
         func sample(_ members: [String: [UInt8]]) -> ShardSample { ShardSample(key: "img7", members: members) }
         func label(_ text: String) -> [UInt8] { Array(text.utf8) }
-        TestSupport.assertThrows("sample 'img7': no image member (.jpg, .png, .ppm, .pgm)") {
+        TestSupport.assertThrows("sample 'img7': no image member (.jpg, .jpeg, .png, .ppm, .pgm)") {
             try sample(["json": label("{\"width\":40,\"height\":30,\"boxes\":[]}")]).detectionSample(classes: 2)
         }
         TestSupport.assertThrows("sample 'img7': no .json label member") { try sample(["png": png]).detectionSample(classes: 2) }

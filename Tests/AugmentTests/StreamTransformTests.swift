@@ -61,7 +61,7 @@ final class StreamTransformTests: XCTestCase {
         let shard = dataset.directory + "/train-000000.tar.zst"
         // Without mosaic only the sample itself is decoded; with mosaic a broken partner is named as such.
         XCTAssertThrowsError(try firstBatch(dataset, DetectionAugmentation(imageSize: 32, mosaic: 0))) { error in
-            XCTAssertEqual("\(error)", "\(shard): sample 'broken': no image member (.jpg, .png, .ppm, .pgm)")
+            XCTAssertEqual("\(error)", "\(shard): sample 'broken': no image member (.jpg, .jpeg, .png, .ppm, .pgm)")
         }
         XCTAssertThrowsError(try firstBatch(dataset, DetectionAugmentation(imageSize: 32))) { error in
             XCTAssertTrue("\(error)".hasPrefix("\(shard): sample '"), "\(error)")
