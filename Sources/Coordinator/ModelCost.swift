@@ -1,5 +1,4 @@
 import Models
-import Tensor
 
 /// A model's size and compute: parameters, and forward GFLOPs per image at a square input size (measured by one
 /// forward pass, as `spd model summary` reports them).
@@ -14,17 +13,9 @@ public struct ModelCost: Equatable, Sendable {
 
     /// Builds the model in `file` with `classes` outputs and runs one image of `imageSize` through it.
     public init(modelFile file: String, classes: Int?, imageSize: Int) throws {
-        let input = Tensor(TensorShape(n: 1, h: imageSize, w: imageSize, c: 3))
-        switch try AnyModelDefinition(contentsOf: file) {
-        case let .detection(definition):
-            let model = try DetectionModel(definition: definition, classes: classes)
-            _ = try model.forward(input, training: false)
-            self.init(parameters: model.state.parameterCount, gflops: model.forwardFLOPs / 1e9)
-        case let .classification(definition):
-            let model = try ClassificationModel(definition: definition, classes: classes)
-            _ = try model.forward(input, training: false)
-            self.init(parameters: model.state.parameterCount, gflops: model.forwardFLOPs / 1e9)
-        }
+        let model = try AnyModelDefinition(contentsOf: file).build(classes: classes)
+        try model.measure(imageSize: imageSize)
+        self.init(parameters: model.state.parameterCount, gflops: model.forwardFLOPs / 1e9)
     }
 
     /// The ranks a run of this model gets when its configuration does not say: one per `gflopsPerRank`, at most

@@ -13,25 +13,13 @@ public enum ValidationRun {
         let images = try dataset.shards(split: split).reduce(0) { $0 + $1.samples }
         let classes = config.classes ?? dataset.manifest.classes.count
         guard classes >= 1 else { throw ConfigurationError(file: "\(dataset.directory)/dataset.json", message: "the dataset lists no classes") }
-        switch try AnyModelDefinition(contentsOf: modelFile) {
-        case let .detection(definition):
-            guard dataset.manifest.task == .detect else {
-                throw ConfigurationError(file: modelFile, message: "is a detection model but \(dataset.directory) is a \(dataset.manifest.task) dataset")
-            }
-            let task = try DetectionTask(model: DetectionModel(definition: definition, classes: classes), hyperparameters: config.hyp, imageSize: config.imgsz)
-            task.nmsIoU = nmsIoU
-            return try evaluate(task, weightsFile: weightsFile, dataset: dataset, split: split, batch: config.batch, images: images)
-        case let .classification(definition):
-            guard dataset.manifest.task == .classify else {
-                throw ConfigurationError(file: modelFile, message: "is a classification model but \(dataset.directory) is a \(dataset.manifest.task) dataset")
-            }
-            let task = ClassificationTask(model: try ClassificationModel(definition: definition, classes: classes),
-                                          augmentation: try TrainingRun.classificationAugmentation(config, dataset: dataset),
-                                          labelSmoothing: config.hyp.label_smoothing)
+        let task = try TaskFactory.task(modelFile: modelFile, config: config, dataset: dataset, classes: classes, seed: 0)
+        if let detection = task as? DetectionTask { detection.nmsIoU = nmsIoU }
+        if let classification = task as? ClassificationTask {
             let names = dataset.manifest.classes
-            task.classNames = names.count == classes ? names : (0..<classes).map(String.init)
-            return try evaluate(task, weightsFile: weightsFile, dataset: dataset, split: split, batch: config.batch, images: images)
+            classification.classNames = names.count == classes ? names : (0..<classes).map(String.init)
         }
+        return try evaluate(task, weightsFile: weightsFile, dataset: dataset, split: split, batch: config.batch, images: images)
     }
 
     /// The side of the dataset's images when they all have one square size (the natural `imgsz` for it), else nil.

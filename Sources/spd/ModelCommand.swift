@@ -20,14 +20,7 @@ struct ModelCommand: ParsableCommand {
 
         func run() throws {
             try reportingErrors {
-                switch try AnyModelDefinition(contentsOf: resolveModelFile(config)) {
-                case let .detection(definition):
-                    let model = try DetectionModel(definition: definition, classes: nc)
-                    _ = try model.forward(Tensor(TensorShape(n: 1, h: imgsz, w: imgsz, c: 3)), training: false)
-                    print(ModelSummary(model: model, imageSize: imgsz).rendered)
-                case let .classification(definition):
-                    print(try ResNetSummary(model: ClassificationModel(definition: definition, classes: nc), imageSize: imgsz).rendered)
-                }
+                print(try AnyModelDefinition(contentsOf: resolveModelFile(config)).build(classes: nc).summary(imageSize: imgsz))
             }
         }
     }
