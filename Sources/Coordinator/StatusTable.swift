@@ -1,4 +1,5 @@
 import Foundation
+import Support
 import Yams
 
 /// `spd status`: one line per run (state from the queue, progress from its events.jsonl) and the pool.
@@ -6,7 +7,7 @@ public enum StatusTable {
     /// The table for `runs`, then the hosts (with why a host left the pool).
     public static func render(runs: [RunRecord], hosts: [HostStatus], now: Double) -> String {
         let headings = ["run", "model", "state", "ranks@hosts", "epoch/step", "images/s", "ETA", "best AP", "AP_S", "restarts"]
-        var table = [headings]
+        var table = TextTable(headings, alignment: .left)
         var notes: [String] = []
         for run in runs {
             let progress = RunProgress(events: EventLog(path: "\(run.spec.runDirectory)/events.jsonl").readNew())
@@ -16,7 +17,7 @@ public enum StatusTable {
             if run.state == .queued, run.notBefore > now { state += " (retry in \(Int(run.notBefore - now)) s)" }
             let of = "/\(epochs.map(String.init) ?? "?")"
             let epochStep = progress.step.map { "\((progress.epoch ?? 0) + 1)\(of) s\($0 + 1)" } ?? (progress.epoch == nil ? "-" : "\(progress.epochsDone)\(of)")
-            table.append([
+            table.add([
                 run.name, run.spec.model, state,
                 "\(run.spec.ranks)" + (active ? "@" + run.placement.map { "\($0.host):\($0.slots)" }.joined(separator: ",") : ""),
                 epochStep,
@@ -28,7 +29,7 @@ public enum StatusTable {
             ])
             if let error = run.error, run.state != .done { notes.append("\(run.name): \(error)") }
         }
-        var lines = align(table)
+        var lines = table.lines
         if !notes.isEmpty { lines += [""] + notes }
         lines.append("")
         lines.append("hosts: " + (hosts.isEmpty ? "none (no coordinator has started on this state directory)" : hosts.map { host in
@@ -46,12 +47,5 @@ public enum StatusTable {
     private static func duration(_ seconds: Double) -> String {
         let total = Int(seconds)
         return total >= 3600 ? "\(total / 3600)h\(String(format: "%02d", total % 3600 / 60))m" : "\(total / 60)m\(String(format: "%02d", total % 60))s"
-    }
-
-    private static func align(_ rows: [[String]]) -> [String] {
-        let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
-        return rows.map { row in
-            zip(row, widths).map { $0 + String(repeating: " ", count: $1 - $0.count) }.joined(separator: "  ").trimmingCharacters(in: .whitespaces)
-        }
     }
 }

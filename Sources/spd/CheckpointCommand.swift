@@ -1,7 +1,7 @@
 import ArgumentParser
-import Benchmarks
 import Foundation
 import Inference
+import Support
 import TensorFiles
 
 struct CheckpointCommand: ParsableCommand {

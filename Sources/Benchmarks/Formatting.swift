@@ -1,24 +1,4 @@
-import Tensor
 import Support
-
-/// A plain-text table with right-aligned columns, for benchmark reports.
-public struct TextTable {
-    public var header: [String]
-    public var rows: [[String]] = []
-
-    public init(_ header: [String]) { self.header = header }
-
-    public mutating func add(_ row: [String]) { rows.append(row) }
-
-    public var rendered: String {
-        let all = [header] + rows
-        let widths = header.indices.map { column in all.map { $0.indices.contains(column) ? $0[column].count : 0 }.max() ?? 0 }
-        func line(_ cells: [String]) -> String {
-            cells.enumerated().map { String(repeating: " ", count: widths[$0.offset] - $0.element.count) + $0.element }.joined(separator: "  ")
-        }
-        return ([line(header), widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")] + rows.map(line)).joined(separator: "\n")
-    }
-}
 
 /// Formats a number with a fixed number of decimals.
 public func fixed(_ value: Double, _ decimals: Int = 1) -> String {
