@@ -1,4 +1,5 @@
 import Foundation
+import RunFormat
 import Yams
 
 /// What `spd submit` reads: a sweep file, expanded into one `RunPlan` per (model, variant, seed, override set); or a
@@ -66,9 +67,7 @@ public struct SweepFile: Equatable, Sendable {
             throw fail(key, "unknown key (known: \(Self.keys.joined(separator: ", ")))")
         }
         let name = fields["name"]?.string ?? defaultName
-        guard name.range(of: "^[A-Za-z0-9][A-Za-z0-9._-]*$", options: .regularExpression) != nil else {
-            throw fail("name", "'\(name)' must be letters, digits, '.', '_' or '-' (it names run directories)")
-        }
+        if let problem = RunName.problem(name) { throw fail("name", problem) }
         guard let baseName = fields["base"]?.string else { throw fail("base", "required: the experiment file every run starts from") }
         let base = baseName.hasPrefix("/") ? baseName : directory.appendingPathComponent(baseName).standardized.path
         guard FileManager.default.fileExists(atPath: base) else { throw fail("base", "no such experiment file \(base)") }
@@ -111,6 +110,9 @@ public struct SweepFile: Equatable, Sendable {
         let rankGFLOPs = fields["rank_gflops"]?.float ?? 4
         guard rankGFLOPs > 0 else { throw fail("rank_gflops", "must be positive") }
 
+        for (field, names) in [("models", models), ("variants", variants.map(\.name))] {
+            if let problem = names.lazy.compactMap(RunName.problem).first { throw fail(field, problem) }
+        }
         var plans: [RunPlan] = []
         for model in models {
             for variant in variants.isEmpty ? [(name: "", pattern: model)] : variants {

@@ -151,7 +151,9 @@ public struct ExperimentConfig: Equatable, Sendable {
             return setting
         }
         switch key {
-        case "name": name = try string()
+        case "name":
+            name = try string()
+            if let problem = RunName.problem(name) { throw ConfigurationError(file: source, message: "'name': \(problem)") }
         case "model": model = try string()
         case "data": data = try string()
         case "classes": classes = value is NSNull || (value as? String) == "null" ? nil : try int()

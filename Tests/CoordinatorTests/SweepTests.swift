@@ -76,6 +76,9 @@ final class SweepTests: XCTestCase {
             ("sweep: {base: base.yaml, models: [tiny-spd], set: {colour: red}}\n", "s.yaml: run s-tiny-spd: command line: unknown setting 'colour'"),
             ("sweep: {base: base.yaml, models: [tiny-spd], ranks: 4}\n", "s.yaml: run s-tiny-spd: needs 4 ranks but the pool has 2 slots"),
             ("sweep: {base: base.yaml, models: [tiny-spd], ranks: 3}\n", "s.yaml: run s-tiny-spd: the global batch 4 does not split over 3 ranks"),
+            ("sweep: {base: base.yaml, models: [n], name: ../x}\n", "s.yaml: sweep.name: '../x' must be letters, digits, '.', '_' or '-'"),
+            ("sweep: {base: base.yaml, models: [../../n]}\n", "s.yaml: sweep.models: '../../n' must be letters, digits"),
+            ("sweep: {base: base.yaml, models: [n], variants: {\"a/b\": \"yolov5-{model}\"}}\n", "s.yaml: sweep.variants: 'a/b' must be letters, digits"),
             ("sweep: [1, 2\n", "s.yaml: not valid YAML"),
             ("- a\n", "s.yaml: expected a mapping"),
         ]

@@ -30,6 +30,13 @@ final class ExperimentConfigTests: XCTestCase {
         XCTAssertThrowsError(try ExperimentConfig(contentsOf: file, repositoryRoot: TestFixtures.repositoryRoot.path)) { error in
             XCTAssertEqual("\(error)", "\(file): 'batch' must be an integer, got many")
         }
+        // A name becomes runs/<name>: one path component, so no experiment writes outside runs/.
+        for name in ["../../x", "a/b", ".hidden", ""] {
+            try "model: yolov5-spd-n\ndata: d\nname: '\(name)'\n".write(toFile: file, atomically: true, encoding: .utf8)
+            XCTAssertThrowsError(try ExperimentConfig(contentsOf: file, repositoryRoot: TestFixtures.repositoryRoot.path)) { error in
+                XCTAssertEqual("\(error)", "\(file): 'name': '\(name)' must be letters, digits, '.', '_' or '-', starting with a letter or digit (it names a run directory)")
+            }
+        }
         XCTAssertThrowsError(try ExperimentConfig(contentsOf: file + ".missing", repositoryRoot: TestFixtures.repositoryRoot.path)) { error in
             XCTAssertEqual("\(error)", "\(file).missing: no such file")
         }
