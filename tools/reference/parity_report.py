@@ -59,7 +59,7 @@ def markdown(runs):
     return "\n".join(lines) + "\n"
 
 
-def plot(runs, path):
+def plot(runs, path, title):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -76,7 +76,7 @@ def plot(runs, path):
         axes.set_ylabel("AP50 (each system's own validation)")
         axes.grid(alpha=0.3)
         axes.legend()
-    figure.suptitle("YOLOv5-SPD-n on fashion-detect (256x256), 2 cores")
+    figure.suptitle(title)
     figure.tight_layout()
     figure.savefig(path, dpi=110)
 
@@ -88,6 +88,7 @@ def main():
     ap.add_argument("--out", required=True, help="directory for the tables (time-to-accuracy.md), plot and val JSON")
     ap.add_argument("--spd", default=str(REPO / ".build/release/spd"))
     ap.add_argument("--imgsz", type=int, default=256)
+    ap.add_argument("--title", default="time to accuracy", help="the plot's title (name the data and the machine)")
     args = ap.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -97,7 +98,7 @@ def main():
     (out / "time-to-accuracy.md").write_text(markdown(runs))
     (out / "time-to-accuracy.json").write_text(json.dumps(
         [{k: (str(v) if isinstance(v, Path) else v) for k, v in run.items()} for run in runs], indent=1))
-    plot(runs, out / "time-to-accuracy.png")
+    plot(runs, out / "time-to-accuracy.png", args.title)
     print(markdown(runs))
 
 
