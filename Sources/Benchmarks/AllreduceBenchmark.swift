@@ -6,7 +6,7 @@ import Support
 /// (in place) beside ours (a shared-memory reduction on each node, MPI between nodes). It reports the median time
 /// and the algorithm bandwidth (bytes / time), checks that every element is the exact sum and that every rank holds
 /// the same bits, and measures how much of the largest reduction hides behind GEMMs with `test()` between them,
-/// as the GradientAverager uses it during backward.
+/// as the GradientAllreduce uses it during backward.
 public struct AllreduceBenchmark {
     public var sizes: [Int]
     public var repeats: Int

@@ -26,11 +26,11 @@ public enum Loss {
 
     /// Softmax cross-entropy over logits[N, C] with integer labels, label smoothing eps (targets 1 - eps + eps/C
     /// and eps/C), mean over `meanOver` samples (default N; a rank's part of a larger batch passes the whole
-    /// batch's size and gets its share of the mean). gradient (+)= scale * (softmax - target) / meanOver.
+    /// batch's size and gets its share of the mean). gradient (+)= (softmax - target) / meanOver.
     /// Returns the (share of the) mean loss.
     @discardableResult
     public static func softmaxCrossEntropy(logits: UnsafePointer<Float>, labels: [Int], classes c: Int, labelSmoothing eps: Float = 0,
-                                           gradient: UnsafeMutablePointer<Float>?, scale: Float = 1, meanOver: Int? = nil) throws -> Double {
+                                           gradient: UnsafeMutablePointer<Float>?, meanOver: Int? = nil) throws -> Double {
         let n = meanOver ?? labels.count
         guard !labels.isEmpty else { return 0 }
         guard n >= labels.count else {
@@ -53,7 +53,7 @@ public enum Loss {
                 total -= target * (Double(row[j]) - logSumExp)
                 if let gradient {
                     let p = Foundation.exp(Double(row[j]) - logSumExp)
-                    gradient[b * c + j] += scale * Float((p - target) / Double(n))
+                    gradient[b * c + j] += Float((p - target) / Double(n))
                 }
             }
         }

@@ -43,7 +43,7 @@ public final class ClassificationTask: TrainingTask {
         return { try augmentation.validationExample(from: &$0, classes: classes) }
     }
 
-    public func trainStep(_ examples: [ClassificationExample], gradientScale: Float, replicas: StatisticsReducer?,
+    public func trainStep(_ examples: [ClassificationExample], replicas: StatisticsReducer?,
                           gradientsReady: ((Int) -> Void)?) throws -> StepOutcome {
         try collate(examples, images: images, labels: &labels)
         let start = monotonicSeconds()
@@ -56,7 +56,7 @@ public final class ClassificationTask: TrainingTask {
         logitGradient.reshape(logits.shape)
         logitGradient.zero()
         let loss = try Loss.softmaxCrossEntropy(logits: logits.pointer, labels: labels, classes: model.classes, labelSmoothing: labelSmoothing,
-                                                gradient: logitGradient.pointer, scale: gradientScale, meanOver: Int(wholeBatch[0]))
+                                                gradient: logitGradient.pointer, meanOver: Int(wholeBatch[0]))
         let middle = monotonicSeconds()
         model.backward(logitGradient, gradientsReady: gradientsReady)
         return StepOutcome(losses: [loss], labels: labels.count, forwardSeconds: middle - start, backwardSeconds: monotonicSeconds() - middle)

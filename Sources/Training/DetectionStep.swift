@@ -24,12 +24,11 @@ public final class DetectionStep {
     public private(set) var forwardSeconds = 0.0, backwardSeconds = 0.0
 
     /// Forward (batch-norm statistics from the batch when `training`), loss and backward on a batch of images
-    /// [N, H, W, 3] with normalised targets. The head gradients are multiplied by `gradientScale` (the number of
-    /// ranks, whose gradients are then averaged); `gradientsReady` is passed to backward. With `replicas` (this
+    /// [N, H, W, 3] with normalised targets; `gradientsReady` is passed to backward. With `replicas` (this
     /// batch is one rank's part of a data-parallel batch) the image and match counts are summed over the ranks and the
     /// loss is this rank's share of the whole batch's (see `LossNormalization`).
     @discardableResult
-    public func run(images: Tensor, targets: [DetectionTarget], training: Bool = true, gradientScale: Float = 1,
+    public func run(images: Tensor, targets: [DetectionTarget], training: Bool = true,
                     replicas: StatisticsReducer? = nil, gradientsReady: ((Int) -> Void)? = nil) throws -> LossBreakdown {
         let start = monotonicSeconds()
         let levels = try model.forward(images, training: training)
@@ -46,9 +45,6 @@ public final class DetectionStep {
         let normalization = try replicas.map { try wholeBatchNormalization(images: images.shape.n, targets: targets, replicas: $0) }
         let result = try loss.compute(levels: levelViews, batch: images.shape.n, targets: targets, gradients: gradientPointers,
                                       normalization: normalization)
-        if gradientScale != 1 {
-            for gradient in levelGradients { for i in 0..<gradient.count { gradient.pointer[i] *= gradientScale } }
-        }
         let middle = monotonicSeconds()
         model.backward(levelGradients, gradientsReady: gradientsReady)
         forwardSeconds = middle - start

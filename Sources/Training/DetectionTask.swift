@@ -53,10 +53,10 @@ public final class DetectionTask: TrainingTask {
         return { try augmentation.validationExample(from: &$0, classes: classes) }
     }
 
-    public func trainStep(_ examples: [DetectionExample], gradientScale: Float, replicas: StatisticsReducer?,
+    public func trainStep(_ examples: [DetectionExample], replicas: StatisticsReducer?,
                           gradientsReady: ((Int) -> Void)?) throws -> StepOutcome {
         try collate(examples, images: images, targets: &targets)
-        let result = try step.run(images: images, targets: targets, gradientScale: gradientScale, replicas: replicas, gradientsReady: gradientsReady)
+        let result = try step.run(images: images, targets: targets, replicas: replicas, gradientsReady: gradientsReady)
         return StepOutcome(losses: [result.box, result.objectness, result.classification], labels: targets.count,
                            forwardSeconds: step.forwardSeconds, backwardSeconds: step.backwardSeconds)
     }

@@ -21,7 +21,7 @@ public final class Trainer<Task: TrainingTask> {
     public var run: RunDirectory? { logger.run }
     private let layout: StreamLayout
     private let update: ParameterUpdate
-    private let averager: GradientAverager
+    private let gradientSum: GradientAllreduce
     private let sync: ReplicaSync
     private var progress: TrainingProgress
     private var checkpointPolicy: CheckpointPolicy
@@ -45,7 +45,7 @@ public final class Trainer<Task: TrainingTask> {
         layout = try StreamLayout(globalBatch: config.batch, worldSize: communicator.size, rank: communicator.rank)
         let state = task.state
         update = ParameterUpdate(config: config, state: state)
-        averager = GradientAverager(communicator: communicator, gradients: state.gradientBuffer, bucketBytes: Int(config.bucketMB * 1_048_576))
+        gradientSum = GradientAllreduce(communicator: communicator, gradients: state.gradientBuffer, bucketBytes: Int(config.bucketMB * 1_048_576))
         sync = ReplicaSync(communicator: communicator)
         sampleLog = config.recordSamples ? try SampleLog(path: "\(runDirectory)/samples/rank-\(communicator.rank).txt") : nil
         fixedOrder = try config.sampleOrder.map { try SampleOrderFile(path: config.resolve($0), dataset: dataset, split: config.trainSplit) }
@@ -121,15 +121,15 @@ public final class Trainer<Task: TrainingTask> {
         // checkpoint it even if this rank dies right after.
         try sampleLog?.append("\(batch.epoch) \(batch.step) " + batch.keys.joined(separator: " "))
         state.zeroGradients()
-        averager.resetTimers()
+        gradientSum.resetTimers()
         // Each rank's loss is its share of the whole batch's (normalised by the whole batch's counts), so the
-        // ranks' gradients must add up: scaled by the rank count here, then averaged.
+        // ranks' gradients add up to the whole batch's: summed over the ranks as backward produces them.
         var reduceFailure: Error?
-        let share = try task.trainStep(batch.examples, gradientScale: Float(communicator.size), replicas: sync.sums, gradientsReady: { [averager] ready in
-            do { try averager.gradientsReady(ready) } catch { reduceFailure = reduceFailure ?? error }
+        let share = try task.trainStep(batch.examples, replicas: sync.sums, gradientsReady: { [gradientSum] ready in
+            do { try gradientSum.gradientsReady(ready) } catch { reduceFailure = reduceFailure ?? error }
         })
         if let failure = reduceFailure ?? sync.sums?.failure { throw failure }
-        try averager.finish()
+        try gradientSum.finish()
         let outcome: StepOutcome
         (outcome, stopAgreed) = try sync.wholeBatch(share)
         let optimizerStart = monotonicSeconds()
@@ -147,7 +147,7 @@ public final class Trainer<Task: TrainingTask> {
             learningRates: [lr[.batchNormWeight] ?? 0, lr[.weight] ?? 0, lr[.bias] ?? 0], momentum: applied.momentum, accumulation: settings.accumulation,
             accumulatedBatches: applied.accumulatedBatches, imagesPerSecond: Double(config.batch) / stepSeconds,
             times: ["step": stepSeconds, "data_wait": dataWait, "forward": outcome.forwardSeconds, "backward": outcome.backwardSeconds,
-                    "allreduce_overlapped": averager.overlapSeconds, "allreduce_wait": averager.waitSeconds, "optimizer": optimizerSeconds]),
+                    "allreduce_overlapped": gradientSum.overlapSeconds, "allreduce_wait": gradientSum.waitSeconds, "optimizer": optimizerSeconds]),
             logNow: progress.iteration % config.logEvery == 0 || batch.step == stepsInEpoch - 1)
         if applied.stepped, batch.step < stepsInEpoch - 1, try checkpointPolicy.isDue(optimizerSteps: progress.optimizerSteps, communicator: communicator) {
             try saveCheckpoint(isBest: false)

@@ -35,10 +35,10 @@ public protocol TrainingTask: AnyObject {
     /// The sample transform for training (augmentation) and validation (none).
     func trainingTransform() -> (inout SampleContext) throws -> Example
     func validationTransform() -> (inout SampleContext) throws -> Example
-    /// Forward, loss and backward (gradients added to the arena), gradients scaled by `gradientScale`. With
-    /// `replicas` the examples are one rank's part of a data-parallel batch: the loss is normalised by the whole
-    /// batch's counts (summed through `replicas`), so `losses` are this rank's shares, which add up over the ranks.
-    func trainStep(_ examples: [Example], gradientScale: Float, replicas: StatisticsReducer?, gradientsReady: ((Int) -> Void)?) throws -> StepOutcome
+    /// Forward, loss and backward (gradients added to the arena). With `replicas` the examples are one rank's part
+    /// of a data-parallel batch: the loss is normalised by the whole batch's counts (summed through `replicas`), so
+    /// `losses` and the gradients are this rank's shares, which add up over the ranks to the whole batch's.
+    func trainStep(_ examples: [Example], replicas: StatisticsReducer?, gradientsReady: ((Int) -> Void)?) throws -> StepOutcome
     /// Evaluates this task's model with the given state values (the EMA) on validation batches.
     func validate(batches: () throws -> [Example]?, parameters: [Float], buffers: [Float]) throws -> ValidationOutcome
     /// Forward FLOPs per image of the last training forward (for throughput reports).

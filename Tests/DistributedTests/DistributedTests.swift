@@ -22,20 +22,20 @@ final class InProcessGroupTests: XCTestCase {
     }
 }
 
-final class GradientAveragerTests: XCTestCase {
-    /// Buckets started as backward reports progress, the rest at finish: every element ends as the mean over ranks.
-    func testBucketsAverageEveryElementOverlappedWithBackward() throws {
+final class GradientAllreduceTests: XCTestCase {
+    /// Buckets started as backward reports progress, the rest at finish: every element ends as the sum over ranks.
+    func testBucketsSumEveryElementOverlappedWithBackward() throws {
         let group = InProcessGroup(size: 3)
         try group.run { communicator in
             let count = 1000
             var gradients = (0..<count).map { Float($0 % 17) * Float(communicator.rank + 1) }
             try gradients.withUnsafeMutableBufferPointer { buffer in
-                let averager = GradientAverager(communicator: communicator, gradients: buffer, bucketBytes: 96 * 4)
-                guard averager.bucketCount == 11 else { throw CommunicationError(rank: communicator.rank, operation: "test", message: "buckets \(averager.bucketCount)") }
-                for ready in [50, 96, 300, 301, 700] { try averager.gradientsReady(ready) }
-                try averager.finish()
+                let reduction = GradientAllreduce(communicator: communicator, gradients: buffer, bucketBytes: 96 * 4)
+                guard reduction.bucketCount == 11 else { throw CommunicationError(rank: communicator.rank, operation: "test", message: "buckets \(reduction.bucketCount)") }
+                for ready in [50, 96, 300, 301, 700] { try reduction.gradientsReady(ready) }
+                try reduction.finish()
             }
-            for i in 0..<count where gradients[i] != Float(i % 17) * 2 {  // (1 + 2 + 3) / 3
+            for i in 0..<count where gradients[i] != Float(i % 17) * 6 {  // 1 + 2 + 3
                 throw CommunicationError(rank: communicator.rank, operation: "test", message: "element \(i) is \(gradients[i])")
             }
         }
@@ -44,9 +44,9 @@ final class GradientAveragerTests: XCTestCase {
     func testSingleRankLeavesGradientsUntouched() throws {
         var gradients: [Float] = [1, 2, 3]
         try gradients.withUnsafeMutableBufferPointer { buffer in
-            let averager = GradientAverager(communicator: LocalCommunicator(), gradients: buffer, bucketBytes: 4)
-            try averager.gradientsReady(3)
-            try averager.finish()
+            let reduction = GradientAllreduce(communicator: LocalCommunicator(), gradients: buffer, bucketBytes: 4)
+            try reduction.gradientsReady(3)
+            try reduction.finish()
         }
         XCTAssertEqual(gradients, [1, 2, 3])
     }

@@ -1,10 +1,11 @@
 import Support
 
-/// Averages a gradient arena over the ranks in contiguous buckets, overlapped with backward: `gradientsReady(n)`
+/// Sums a gradient arena over the ranks in contiguous buckets, overlapped with backward: `gradientsReady(n)`
 /// (called as backward finishes layers) starts a non-blocking all-reduce for every bucket now wholly inside the
-/// first n elements and drives progress of those in flight; `finish()` reduces the rest, waits, and divides by the
-/// number of ranks. Every rank reduces the same buckets in the same order.
-public final class GradientAverager {
+/// first n elements and drives progress of those in flight; `finish()` reduces the rest and waits. Every rank
+/// reduces the same buckets in the same order. The ranks' losses are shares of the whole batch's (normalised by
+/// its counts), so the sum is the whole batch's gradient: nothing is scaled here.
+public final class GradientAllreduce {
     public let communicator: Communicator
     public let bucketElements: Int
     private let gradients: UnsafeMutableBufferPointer<Float>
@@ -36,7 +37,7 @@ public final class GradientAverager {
         for request in pending { _ = try request.test() }
     }
 
-    /// Reduces what is left, waits for every bucket and averages; resets for the next step.
+    /// Reduces what is left and waits for every bucket; resets for the next step.
     public func finish() throws {
         guard communicator.size > 1 else { return }
         while nextBucketStart < gradients.count { try startNextBucket() }
@@ -45,8 +46,6 @@ public final class GradientAverager {
         waitSeconds += monotonicSeconds() - start
         pending.removeAll(keepingCapacity: true)
         nextBucketStart = 0
-        let scale = 1 / Float(communicator.size)
-        for i in 0..<gradients.count { gradients[i] *= scale }
     }
 
     /// Clears the timing counters.
