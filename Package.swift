@@ -71,7 +71,7 @@ let package = Package(
         // Models: YOLOv5-format model files and ResNets built into layer graphs over one parameter arena.
         .target(name: "Models", dependencies: ["Support", "Tensor", "TensorFiles", .product(name: "Yams", package: "Yams")], swiftSettings: kernelFlags),
         // Training: the step (forward, loss, backward), optimizers, schedules.
-        .target(name: "RunFormat", dependencies: ["POSIXFiles", "SampleStream", .product(name: "Yams", package: "Yams")]),
+        .target(name: "RunFormat", dependencies: ["Support", "POSIXFiles", "SampleStream", .product(name: "Yams", package: "Yams")]),
         .target(name: "Optim", dependencies: ["Models", "Tensor", "RunFormat"], swiftSettings: kernelFlags),
         .target(name: "Training", dependencies: ["Support", "RunFormat", "Optim", "Tensor", "Models", "DetectionLoss", "TensorFiles", "SampleStream", "Augment", "Detection", "Evaluation", "Distributed", "Shards", "Checksum", "POSIXFiles", .product(name: "Yams", package: "Yams")], swiftSettings: kernelFlags),
         // Images: JPEG/PNG/PPM decode and encode, resize, letterbox, NHWC float conversion, drawing.
@@ -123,5 +123,7 @@ let package = Package(
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "RunFormat", "Training", "Models", "Detection", "Imaging", "Distributed", "Shards", "TensorFiles", "TestSupport"]),
         .testTarget(name: "RunFormatTests", dependencies: ["RunFormat", "TestSupport"]),
         .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "TestSupport"]),
+        .testTarget(name: "SupportTests", dependencies: ["Support"]),
+        .testTarget(name: "spdTests", dependencies: ["spd", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     ]
 )

@@ -10,11 +10,15 @@ public enum FileAccessError: Error, CustomStringConvertible, Equatable, Sendable
     case systemCall(path: String, call: String, code: Int32)
     /// `path` exists but is a directory or another kind of non-regular file.
     case notARegularFile(path: String)
+    /// `path` holds `size` bytes, more than the `limit` its reader accepts.
+    case tooLarge(path: String, size: Int, limit: Int)
+    /// `path` was read as text but is not UTF-8.
+    case notText(path: String)
 
     /// The path the failed operation was about.
     public var path: String {
         switch self {
-        case let .systemCall(path, _, _), let .notARegularFile(path): return path
+        case let .systemCall(path, _, _), let .notARegularFile(path), let .tooLarge(path, _, _), let .notText(path): return path
         }
     }
 
@@ -23,6 +27,8 @@ public enum FileAccessError: Error, CustomStringConvertible, Equatable, Sendable
         switch self {
         case let .systemCall(_, call, code): return "\(call) failed: \(String(cString: strerror(code)))"
         case .notARegularFile: return "not a regular file"
+        case let .tooLarge(_, size, limit): return "\(size) bytes, more than the \(limit) this file may have"
+        case .notText: return "not UTF-8 text"
         }
     }
 

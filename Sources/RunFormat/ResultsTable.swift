@@ -4,20 +4,29 @@ import Foundation
 /// 0.1 mAP@0.5 + 0.9 mAP@0.5:0.95.
 public func detectionFitness(ap50: Double, ap: Double) -> Double { 0.1 * ap50 + 0.9 * ap }
 
-/// A run's results.csv read back (the file `EpochResult.csv` writes): its columns, and each row's values by column.
+/// A run's results.csv read back (the file `EpochResult.csv` writes, or YOLOv5's own with its padded cells), or any
+/// CSV of numbers with a header: its columns, each row's cells, and each row's numeric values by column.
 public struct ResultsTable: Sendable {
     public let columns: [String]
+    /// The cells of each row as written (without surrounding spaces).
+    public let cells: [[String]]
+    /// Each row's numeric cells by column; cells that are not numbers are absent.
     public let rows: [[String: Double]]
 
     /// Parses CSV text; a row whose column count differs from the header's is an error naming `file`.
     public init(csv: String, file: String) throws {
-        let lines = csv.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let lines = csv.split(whereSeparator: \.isNewline).map {
+            $0.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        }
         columns = lines.first ?? []
-        rows = try lines.dropFirst().enumerated().map { index, row in
+        cells = try lines.dropFirst().enumerated().map { index, row in
             guard row.count == lines[0].count else {
                 throw ConfigurationError(file: file, message: "row \(index + 1) has \(row.count) columns, the header \(lines[0].count)")
             }
-            return Dictionary(zip(lines[0], row).compactMap { column, value in Double(value).map { (column, $0) } }, uniquingKeysWith: { first, _ in first })
+            return row
+        }
+        rows = cells.map { row in
+            Dictionary(zip(lines[0], row).compactMap { column, value in Double(value).map { (column, $0) } }, uniquingKeysWith: { first, _ in first })
         }
     }
 

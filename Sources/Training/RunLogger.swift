@@ -95,8 +95,9 @@ final class RunLogger {
     /// results.csv and its plot with every finished epoch, and the `epoch` event.
     func epochEnds(results: [EpochResult], bestFitness: Double?) throws {
         guard let run, let row = results.last else { return }
-        try run.write("results.csv", EpochResult.csv(results, lossNames: lossNames, metricNames: metricNames))
-        try run.write("plots/results.svg", ResultsPlot.svg(results, lossNames: lossNames, metricNames: metricNames))
+        let csv = EpochResult.csv(results, lossNames: lossNames, metricNames: metricNames)
+        try run.write("results.csv", csv)
+        try run.write("plots/results.svg", try ResultsTable(csv: csv, file: "results.csv").resultsChart(file: "results.csv").svg)
         try run.appendEvent("epoch", ["epoch": row.epoch, "metrics": Dictionary(uniqueKeysWithValues: zip(metricNames, row.metrics)),
                                       "fitness": bestFitness ?? NSNull()])
     }

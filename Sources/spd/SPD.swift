@@ -7,7 +7,7 @@ struct SPD: ParsableCommand {
         commandName: "spd",
         abstract: "SPDTrain: train SPD-Conv networks (YOLOv5-SPD, ResNet-SPD) on CPU clusters.",
         version: "SPDTrain 0.6.0",
-        subcommands: [TrainCommand.self, ModelCommand.self, DataCommand.self, EvalCommand.self, DetectCommand.self, ValCommand.self, CheckpointCommand.self, ExportCommand.self, BenchCommand.self, MPIRunOptionsCommand.self,
+        subcommands: [TrainCommand.self, ModelCommand.self, DataCommand.self, EvalCommand.self, DetectCommand.self, ValCommand.self, CheckpointCommand.self, ExportCommand.self, BenchCommand.self, PlotCommand.self, MPIRunOptionsCommand.self,
                       CoordinatorCommand.self, SubmitCommand.self, StatusCommand.self, CancelCommand.self, LogsCommand.self, ReportCommand.self,
                       SystemCommand.self])
 

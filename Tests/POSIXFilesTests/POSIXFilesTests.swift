@@ -33,6 +33,25 @@ final class POSIXFilesTests: XCTestCase {
         }
     }
 
+    /// Bounded reads: a file over its limit is refused before it is read, a FIFO without blocking, bytes that are
+    /// not UTF-8 as such; a file at its limit reads whole.
+    func testBoundedReads() throws {
+        let path = "\(directory!)/settings.yaml"
+        try writeAtomically(Array("epochs: 3\n".utf8), to: path)
+        XCTAssertEqual(try readTextFile(path, limit: 10), "epochs: 3\n")
+        XCTAssertThrowsError(try readRegularFile(path, limit: 9)) { error in
+            XCTAssertEqual(error as? FileAccessError, .tooLarge(path: path, size: 10, limit: 9))
+            XCTAssertEqual("\(error)", "\(path): 10 bytes, more than the 9 this file may have")
+        }
+        try writeAtomically([0x65, 0xFF, 0x0A], to: path)
+        XCTAssertThrowsError(try readTextFile(path)) { XCTAssertEqual("\($0)", "\(path): not UTF-8 text") }
+        let fifo = "\(directory!)/pipe"
+        XCTAssertEqual(mkfifo(fifo, 0o644), 0)
+        XCTAssertThrowsError(try readTextFile(fifo)) { XCTAssertEqual($0 as? FileAccessError, .notARegularFile(path: fifo)) }
+        try writeAtomically([], to: path)
+        XCTAssertEqual(try readRegularFile(path, limit: 0), [])
+    }
+
     /// The streaming hash equals the one-shot hash across the 1 MB block boundary.
     func testFileHashMatchesOneShotHash() throws {
         let path = "\(directory!)/data"

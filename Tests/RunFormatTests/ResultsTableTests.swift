@@ -21,4 +21,29 @@ final class ResultsTableTests: XCTestCase {
         XCTAssertEqual(detectionFitness(ap50: 0.5, ap: 0.2), 0.23, accuracy: 1e-15)
         XCTAssertNil(try ResultsTable(contentsOf: "/nonexistent/results.csv"))
     }
+
+    /// YOLOv5 pads its cells with spaces; the table reads them the same.
+    func testPaddedCellsAsYOLOv5WritesThem() throws {
+        let table = try ResultsTable(csv: "               epoch,      train/box_loss\n                   0,            0.1157\n", file: "r.csv")
+        XCTAssertEqual(table.columns, ["epoch", "train/box_loss"])
+        XCTAssertEqual(table.rows[0]["train/box_loss"], 0.1157)
+    }
+
+    /// Chart panels: one per column, one line per group value, non-numeric cells left out; unknown columns name the file.
+    func testChartPanels() throws {
+        let csv = "ranks,allreduce,images_per_s,step_ms\n1,ours,10,800\n2,ours,19,840\n2,mpi,18,\n1,ideal,10,\n2,ideal,20,\n"
+        let table = try ResultsTable(csv: csv, file: "scaling.csv")
+        let panels = try table.chartPanels(x: "ranks", group: "allreduce", file: "scaling.csv")
+        XCTAssertEqual(panels.map(\.title), ["images_per_s", "step_ms"])
+        XCTAssertEqual(panels[0].series.map(\.name), ["ours", "mpi", "ideal"])
+        XCTAssertEqual(panels[0].series[0].points.map(\.y), [10, 19])
+        XCTAssertEqual(panels[1].series.map { $0.points.count }, [2, 0, 0])
+        let named = try table.chartPanels(x: "ranks", columns: ["images_per_s"], name: "run-a", file: "scaling.csv")
+        XCTAssertEqual(named.map(\.title), ["images_per_s"])
+        XCTAssertEqual(named[0].series.map(\.name), ["run-a"])
+        XCTAssertEqual(named[0].series[0].points.map(\.x), [1, 2, 2, 1, 2])
+        XCTAssertThrowsError(try table.chartPanels(x: "epoch", file: "scaling.csv")) {
+            XCTAssertEqual("\($0)", "scaling.csv: no column 'epoch' (columns: ranks, allreduce, images_per_s, step_ms)")
+        }
+    }
 }
