@@ -73,7 +73,7 @@ let package = Package(
         // Training: the step (forward, loss, backward), optimizers, schedules.
         .target(name: "RunFormat", dependencies: ["Support", "POSIXFiles", "SampleStream", .product(name: "Yams", package: "Yams")]),
         .target(name: "Optim", dependencies: ["Models", "Tensor", "RunFormat"], swiftSettings: kernelFlags),
-        .target(name: "Training", dependencies: ["Support", "RunFormat", "Optim", "Tensor", "Models", "DetectionLoss", "TensorFiles", "SampleStream", "Augment", "Detection", "Evaluation", "Distributed", "Shards", "Checksum", "POSIXFiles", .product(name: "Yams", package: "Yams")], swiftSettings: kernelFlags),
+        .target(name: "Training", dependencies: ["Support", "RunFormat", "Optim", "Tensor", "Models", "DetectionLoss", "TensorFiles", "SampleStream", "Augment", "Imaging", "Detection", "Evaluation", "Distributed", "Shards", "Checksum", "POSIXFiles", .product(name: "Yams", package: "Yams")], swiftSettings: kernelFlags),
         // Images: JPEG/PNG/PPM decode and encode, resize, letterbox, NHWC float conversion, drawing.
         .target(name: "Imaging", dependencies: ["CTurboJPEG", "CPNG", "POSIXFiles"], swiftSettings: kernelFlags),
         // Detection post-processing: YOLOv5 non-max suppression, box rescaling, COCO results JSON.
@@ -89,14 +89,14 @@ let package = Package(
         // Detection and classification augmentation (YOLOv5 v6.0 mosaic, perspective, HSV, flip), sample decoding, collation.
         .target(name: "Augment", dependencies: ["Imaging", "SampleStream", "Shards", "Support", "Tensor", "DetectionLoss"], swiftSettings: kernelFlags),
         // Benchmarks behind `spd bench`.
-        .target(name: "Benchmarks", dependencies: ["Support", "Optim", "Distributed", "Tensor", "Models", "Training", "DetectionLoss", "Augment", "Imaging", "SampleStream", "Shards"], swiftSettings: kernelFlags),
+        .target(name: "Benchmarks", dependencies: ["Support", "RunFormat", "Optim", "Distributed", "Tensor", "Models", "Training", "DetectionLoss", "Augment", "Imaging", "SampleStream", "Shards"], swiftSettings: kernelFlags),
         // The coordinator: run queue (SQLite through GRDB), sweeps, scheduler, launcher, monitor, recovery, reports.
         .target(name: "Coordinator", dependencies: ["Support", "Models", "Tensor", "RunFormat", "Shards", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Yams", package: "Yams")]),
         // Inference: detection on image files, run-directory checkpoints (listing, weights export).
         .target(name: "Inference", dependencies: ["Models", "Imaging", "Detection", "RunFormat", "Tensor", "TensorFiles", "Shards", "Checksum"]),
         // The command-line front end.
         .executableTarget(name: "spd", dependencies: [
-            "Support", "Tensor", "TensorFiles", "Models", "Training", "RunFormat", "DetectionLoss", "Detection", "Distributed", "Benchmarks", "Datasets", "Evaluation", "Coordinator", "Inference",
+            "Support", "POSIXFiles", "Tensor", "TensorFiles", "Models", "Training", "RunFormat", "DetectionLoss", "Detection", "Distributed", "Benchmarks", "Datasets", "Evaluation", "Coordinator", "Inference",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

@@ -1,5 +1,5 @@
-import DetectionLoss
 import Models
+import RunFormat
 import Tensor
 import Training
 import Support
@@ -20,46 +20,24 @@ public struct TrainBenchmark {
         self.steps = steps
     }
 
-    /// Sorted timings of `steps` training steps (after one warm-up step) and the model's forward FLOPs per batch.
-    /// Detection models train on synthetic boxes with the YOLOv5 loss, classifiers on random labels with
-    /// cross-entropy; both with SGD.
+    /// Sorted timings of `steps` training steps (after one warm-up step) and the model's forward FLOPs per batch:
+    /// the step the trainer runs (collate, forward, loss, backward) on synthetic examples (random pixels; detectors
+    /// with about 6 random boxes an image and the YOLOv5 loss, classifiers with random labels and cross-entropy),
+    /// then an SGD step.
     public func measure() throws -> (stepSeconds: [Double], forwardFLOPs: Double) {
+        var config = ExperimentConfig()
+        config.imgsz = imageSize
+        return try measure(TaskFactory.task(modelFile: modelFile, config: config, dataset: nil, classes: nil, seed: 0))
+    }
+
+    private func measure<Task: TrainingTask>(_ task: Task) throws -> (stepSeconds: [Double], forwardFLOPs: Double) {
         var random = SeededGenerator(seed: 7)
-        let images = Tensor(TensorShape(n: batch, h: imageSize, w: imageSize, c: 3))
-        for i in 0..<images.count { images.pointer[i] = random.uniform(0, 1) }
+        let examples = task.syntheticExamples(count: batch, imageSize: imageSize, random: &random)
         let learningRates: [ParameterGroup: Float] = [.weight: 0.01, .batchNormWeight: 0.01, .bias: 0.01]
-        let state: ModelState, forwardFLOPs: () -> Double, trainingStep: () throws -> Void
-        switch try AnyModelDefinition(contentsOf: modelFile) {
-        case let .detection(definition):
-            let model = try DetectionModel(definition: definition)
-            let hyperparameters = LossHyperparameters().scaledForTraining(levels: model.detect.levels, classes: model.detect.classes, imageSize: imageSize)
-            let step = try DetectionStep(model: model, hyperparameters: hyperparameters)
-            // About 6 objects per image, sizes from small to large.
-            let targets = (0..<batch * 6).map { i in
-                DetectionTarget(image: i % batch, classIndex: Int(random.next() % UInt64(model.detect.classes)),
-                                x: random.uniform(0.1, 0.9), y: random.uniform(0.1, 0.9), w: random.uniform(0.02, 0.5), h: random.uniform(0.02, 0.5))
-            }
-            state = model.state
-            forwardFLOPs = { model.forwardFLOPs }
-            trainingStep = { try step.run(images: images, targets: targets) }
-        case let .classification(definition):
-            let model = try ClassificationModel(definition: definition)
-            let labels = (0..<batch).map { _ in Int(random.next() % UInt64(model.classes)) }
-            let logitGradient = Tensor()
-            state = model.state
-            forwardFLOPs = { model.forwardFLOPs }
-            trainingStep = {
-                let logits = try model.forward(images, training: true)
-                logitGradient.reshape(logits.shape)
-                logitGradient.zero()
-                try Loss.softmaxCrossEntropy(logits: logits.pointer, labels: labels, classes: model.classes, gradient: logitGradient.pointer)
-                model.backward(logitGradient)
-            }
-        }
-        let sgd = SGD(state: state, momentum: 0.937, weightDecay: 5e-4)
+        let sgd = SGD(state: task.state, momentum: 0.937, weightDecay: 5e-4)
         func fullStep() throws {
-            state.zeroGradients()
-            try trainingStep()
+            task.state.zeroGradients()
+            _ = try task.trainStep(examples, replicas: nil, gradientsReady: nil)
             sgd.step(learningRates: learningRates)
         }
         try fullStep()
@@ -69,7 +47,7 @@ public struct TrainBenchmark {
             try fullStep()
             times.append(monotonicSeconds() - start)
         }
-        return (times.sorted(), forwardFLOPs())
+        return (times.sorted(), task.forwardFLOPsPerImage * Double(batch))
     }
 
     public func run(print output: (String) -> Void) throws {

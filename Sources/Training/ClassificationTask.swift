@@ -1,6 +1,7 @@
 import Augment
 import Evaluation
 import Foundation
+import Imaging
 import Models
 import SampleStream
 import Tensor
@@ -41,6 +42,14 @@ public final class ClassificationTask: TrainingTask {
     public func validationTransform() -> (inout SampleContext) throws -> ClassificationExample {
         let augmentation = augmentation, classes = model.classes
         return { try augmentation.validationExample(from: &$0, classes: classes) }
+    }
+
+    public func syntheticExamples(count: Int, imageSize: Int, random: inout SeededGenerator) -> [ClassificationExample] {
+        (0..<count).map { index in
+            let pixels = (0..<imageSize * imageSize * 3).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+            return ClassificationExample(key: "synthetic-\(index)", image: Image(width: imageSize, height: imageSize, format: .rgb, pixels: pixels),
+                                         label: Int(random.next() % UInt64(model.classes)))
+        }
     }
 
     public func trainStep(_ examples: [ClassificationExample], replicas: StatisticsReducer?,

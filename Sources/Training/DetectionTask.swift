@@ -3,6 +3,8 @@ import Detection
 import DetectionLoss
 import Evaluation
 import Foundation
+import Imaging
+import Support
 import Models
 import SampleStream
 import Tensor
@@ -51,6 +53,20 @@ public final class DetectionTask: TrainingTask {
     public func validationTransform() -> (inout SampleContext) throws -> DetectionExample {
         let augmentation = augmentation, classes = classes
         return { try augmentation.validationExample(from: &$0, classes: classes) }
+    }
+
+    public func syntheticExamples(count: Int, imageSize: Int, random: inout SeededGenerator) -> [DetectionExample] {
+        (0..<count).map { index in
+            let pixels = (0..<imageSize * imageSize * 3).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+            // About 6 objects per image, sizes from small to large.
+            let boxes = (0..<6).map { _ -> LabeledBox in
+                let x = random.uniform(0.1, 0.9) * Float(imageSize), y = random.uniform(0.1, 0.9) * Float(imageSize)
+                let w = random.uniform(0.02, 0.5) * Float(imageSize), h = random.uniform(0.02, 0.5) * Float(imageSize)
+                return LabeledBox(classIndex: Int(random.next() % UInt64(classes)), x1: max(x - w / 2, 0), y1: max(y - h / 2, 0),
+                                  x2: min(x + w / 2, Float(imageSize)), y2: min(y + h / 2, Float(imageSize)))
+            }
+            return DetectionExample(key: "synthetic-\(index)", image: Image(width: imageSize, height: imageSize, format: .rgb, pixels: pixels), boxes: boxes)
+        }
     }
 
     public func trainStep(_ examples: [DetectionExample], replicas: StatisticsReducer?,

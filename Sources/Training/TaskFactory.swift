@@ -2,17 +2,22 @@ import Augment
 import Models
 import RunFormat
 import Shards
+import DetectionLoss
+import Tensor
+import TensorFiles
 
-/// How a model file becomes a training task for a dataset: the one place that knows which model family trains on
-/// which kind of dataset, with which task. `spd train` (TrainingRun) and `spd val` (ValidationRun) build theirs here.
-enum TaskFactory {
-    /// The task for `modelFile`'s family with `classes` outputs, weights initialised from `seed`; an error naming the
-    /// file when the dataset is of the other kind.
-    static func task(modelFile: String, config: ExperimentConfig, dataset: Dataset, classes: Int, seed: UInt64) throws -> any TrainingTask {
+/// How a model file becomes a training task: the one place in Training that knows which model family trains on
+/// which kind of dataset, with which task and loss. `spd train` (TrainingRun), `spd val` (ValidationRun),
+/// `spd bench train` and `spd model forward` build theirs here; a new family adds its case here and in Models'
+/// `AnyModelDefinition`.
+public enum TaskFactory {
+    /// The task for `modelFile`'s family with `classes` outputs (nil: the file's), weights initialised from `seed`.
+    /// With a `dataset`, an error naming the file when the dataset is of the other kind; without one (benchmarks),
+    /// classification input is taken as it comes.
+    public static func task(modelFile: String, config: ExperimentConfig, dataset: Dataset?, classes: Int?, seed: UInt64) throws -> any TrainingTask {
         func require(_ kind: DatasetManifest.Task, _ family: String) throws {
-            guard dataset.manifest.task == kind else {
-                throw ConfigurationError(file: modelFile, message: "is a \(family) model but \(dataset.directory) is a \(dataset.manifest.task) dataset")
-            }
+            guard let dataset, dataset.manifest.task != kind else { return }
+            throw ConfigurationError(file: modelFile, message: "is a \(family) model but \(dataset.directory) is a \(dataset.manifest.task) dataset")
         }
         switch try AnyModelDefinition(contentsOf: modelFile) {
         case let .detection(definition):
@@ -21,8 +26,34 @@ enum TaskFactory {
                                      imageSize: config.imgsz)
         case let .classification(definition):
             try require(.classify, "classification")
+            let augmentation = try dataset.map { try classificationAugmentation(config, dataset: $0) }
+                ?? ClassificationAugmentation(format: .rgb, preprocess: .none, cropPadding: 0, flipLeftRight: 0, rotationDegrees: 0)
             return ClassificationTask(model: try ClassificationModel(definition: definition, classes: classes, seed: seed),
-                                      augmentation: try classificationAugmentation(config, dataset: dataset), labelSmoothing: config.hyp.label_smoothing)
+                                      augmentation: augmentation, labelSmoothing: config.hyp.label_smoothing)
+        }
+    }
+
+    /// `spd model forward`: one forward pass (and with targets the loss and its gradients) of `weights` on the
+    /// images of a .npy file, written to `directory` for comparison with the reference implementation. A
+    /// classifier takes its class count from the weights' `fc.weight`, so weights trained for other classes load.
+    /// `imageSize` is the size a detector's objectness gain is scaled for (default: the input's height).
+    public static func exportForward(modelFile: String, weights: String, imagesFile: String, targetsFile: String?, training: Bool,
+                                     imageSize: Int?, directory: String) throws {
+        let images = try ForwardExport.readImages(imagesFile)
+        switch try AnyModelDefinition(contentsOf: modelFile) {
+        case let .classification(definition):
+            let classes = try SafeTensorsFile(contentsOf: weights).tensors.first { $0.name == "fc.weight" }?.shape.first
+            let model = try ClassificationModel(definition: definition, classes: classes)
+            try model.state.load(from: weights)
+            try ClassifierForwardExport(model: model, training: training).run(
+                images: images, labels: try targetsFile.map { try ClassifierForwardExport.readLabels($0, classes: model.classes) }, directory: directory)
+        case let .detection(definition):
+            let model = try DetectionModel(definition: definition)
+            try model.state.load(from: weights)
+            let detect = model.detect
+            let hyperparameters = LossHyperparameters().scaledForTraining(levels: detect.levels, classes: detect.classes, imageSize: imageSize ?? images.shape.h)
+            try ForwardExport(model: model, training: training).run(
+                images: images, targets: try targetsFile.map(ForwardExport.readTargets), hyperparameters: hyperparameters, directory: directory)
         }
     }
 

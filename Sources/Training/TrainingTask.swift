@@ -1,6 +1,7 @@
 import Foundation
 import Models
 import SampleStream
+import Support
 import Tensor
 
 /// What one micro-batch of training gave.
@@ -39,6 +40,9 @@ public protocol TrainingTask: AnyObject {
     /// of a data-parallel batch: the loss is normalised by the whole batch's counts (summed through `replicas`), so
     /// `losses` and the gradients are this rank's shares, which add up over the ranks to the whole batch's.
     func trainStep(_ examples: [Example], replicas: StatisticsReducer?, gradientsReady: ((Int) -> Void)?) throws -> StepOutcome
+    /// `count` examples of random pixels at `imageSize`, with about 6 random boxes each (detection) or a random
+    /// label: what `spd bench train` trains on.
+    func syntheticExamples(count: Int, imageSize: Int, random: inout SeededGenerator) -> [Example]
     /// Evaluates this task's model with the given state values (the EMA) on validation batches.
     func validate(batches: () throws -> [Example]?, parameters: [Float], buffers: [Float]) throws -> ValidationOutcome
     /// Forward FLOPs per image of the last training forward (for throughput reports).

@@ -1,8 +1,5 @@
 import ArgumentParser
-import DetectionLoss
 import Models
-import Tensor
-import TensorFiles
 import Training
 
 struct ModelCommand: ParsableCommand {
@@ -54,24 +51,8 @@ extension ModelCommand {
 
         func run() throws {
             try reportingErrors {
-                let images = try ForwardExport.readImages(input)
-                switch try AnyModelDefinition(contentsOf: resolveModelFile(cfg)) {
-                case let .classification(definition):
-                    // The class count of the weights' classifier (fc), so weights trained for other classes still load.
-                    let classes = try SafeTensorsFile(contentsOf: weights).tensors.first { $0.name == "fc.weight" }?.shape.first
-                    let model = try ClassificationModel(definition: definition, classes: classes)
-                    try model.state.load(from: weights)
-                    try ClassifierForwardExport(model: model, training: train).run(
-                        images: images, labels: try targets.map { try ClassifierForwardExport.readLabels($0, classes: model.classes) }, directory: out)
-                case let .detection(definition):
-                    let model = try DetectionModel(definition: definition)
-                    try model.state.load(from: weights)
-                    let detect = model.detect
-                    let hyperparameters = LossHyperparameters().scaledForTraining(levels: detect.levels, classes: detect.classes,
-                                                                                  imageSize: imgsz ?? images.shape.h)
-                    try ForwardExport(model: model, training: train).run(
-                        images: images, targets: try targets.map(ForwardExport.readTargets), hyperparameters: hyperparameters, directory: out)
-                }
+                try TaskFactory.exportForward(modelFile: resolveModelFile(cfg), weights: weights, imagesFile: input, targetsFile: targets,
+                                              training: train, imageSize: imgsz, directory: out)
                 print("wrote \(out)")
             }
         }
