@@ -72,7 +72,7 @@ let package = Package(
         .target(name: "Models", dependencies: ["Support", "Tensor", "TensorFiles", .product(name: "Yams", package: "Yams")], swiftSettings: kernelFlags),
         // Training: the step (forward, loss, backward), optimizers, schedules.
         .target(name: "RunFormat", dependencies: ["Support", "POSIXFiles", "SampleStream", .product(name: "Yams", package: "Yams")]),
-        .target(name: "Optim", dependencies: ["Models", "Tensor", "RunFormat"], swiftSettings: kernelFlags),
+        .target(name: "Optim", dependencies: ["Support", "Models", "Tensor", "RunFormat"], swiftSettings: kernelFlags),
         .target(name: "Training", dependencies: ["Support", "RunFormat", "Optim", "Tensor", "Models", "DetectionLoss", "TensorFiles", "SampleStream", "Augment", "Imaging", "Detection", "Evaluation", "Distributed", "Shards", "Checksum", "POSIXFiles", .product(name: "Yams", package: "Yams")], swiftSettings: kernelFlags),
         // Images: JPEG/PNG/PPM decode and encode, resize, letterbox, NHWC float conversion, drawing.
         .target(name: "Imaging", dependencies: ["CTurboJPEG", "CPNG", "POSIXFiles"], swiftSettings: kernelFlags),
@@ -81,7 +81,7 @@ let package = Package(
         // Dataset converters (COCO, YOLO, CIFAR-10, IDX, folders), built-in Fashion-MNIST sets, inspect and verify.
         .target(name: "Datasets", dependencies: ["Shards", "Imaging", "Support", "CZlib", .product(name: "Yams", package: "Yams")]),
         // COCO box metrics exactly as pycocotools computes them; classification accuracy and confusion.
-        .target(name: "Evaluation", dependencies: ["Detection"]),
+        .target(name: "Evaluation", dependencies: ["Support", "Detection"]),
         // The per-rank sample stream: epoch order, windows, background prefetch, resumable positions.
         .target(name: "SampleStream", dependencies: ["Shards", "Support"]),
         // Data parallelism: communicators (MPI, in-process, single), gradient buckets, replica checks.
@@ -93,7 +93,7 @@ let package = Package(
         // The coordinator: run queue (SQLite through GRDB), sweeps, scheduler, launcher, monitor, recovery, reports.
         .target(name: "Coordinator", dependencies: ["Support", "Models", "Tensor", "RunFormat", "Shards", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Yams", package: "Yams")]),
         // Inference: detection on image files, run-directory checkpoints (listing, weights export).
-        .target(name: "Inference", dependencies: ["Models", "Imaging", "Detection", "RunFormat", "Tensor", "TensorFiles", "Shards", "Checksum"]),
+        .target(name: "Inference", dependencies: ["Support", "Models", "Imaging", "Detection", "RunFormat", "Tensor", "TensorFiles", "Shards", "Checksum"]),
         // The command-line front end.
         .executableTarget(name: "spd", dependencies: [
             "Support", "POSIXFiles", "Tensor", "TensorFiles", "Models", "Training", "RunFormat", "DetectionLoss", "Detection", "Distributed", "Benchmarks", "Datasets", "Evaluation", "Coordinator", "Inference",

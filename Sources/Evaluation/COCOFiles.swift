@@ -1,22 +1,10 @@
 import Foundation
-
-/// A COCO file that cannot be used: its path and what is wrong, printed as one line.
-public struct COCOFileError: Error, Equatable, CustomStringConvertible {
-    public let path: String
-    public let problem: String
-
-    public init(path: String, problem: String) {
-        self.path = path
-        self.problem = problem
-    }
-
-    public var description: String { "\(path): \(problem)" }
-}
+import Support
 
 extension COCOGroundTruth {
     /// Reads a COCO instances file: `images` (id), `categories` (id) and `annotations` (id, image_id, category_id,
     /// bbox, area, iscrowd; iscrowd may be missing, meaning 0). Other members are not read.
-    public init(instancesFile path: String) throws(COCOFileError) {
+    public init(instancesFile path: String) throws(FileProblem) {
         let file = try decodeJSONFile(InstancesFile.self, path: path)
         var annotations: [COCOAnnotation] = []
         for (index, annotation) in file.annotations.enumerated() {
@@ -31,7 +19,7 @@ extension COCOGroundTruth {
 
 extension COCODetection {
     /// Reads a COCO results file: a JSON list of {image_id, category_id, bbox, score}.
-    public static func read(resultsFile path: String) throws(COCOFileError) -> [COCODetection] {
+    public static func read(resultsFile path: String) throws(FileProblem) -> [COCODetection] {
         var detections: [COCODetection] = []
         for (index, result) in try decodeJSONFile([ResultEntry].self, path: path).enumerated() {
             detections.append(COCODetection(
@@ -76,23 +64,23 @@ private struct Flag: Decodable {
     }
 }
 
-private func cocoBox(_ numbers: [Double], path: String, owner: String) throws(COCOFileError) -> COCOBox {
+private func cocoBox(_ numbers: [Double], path: String, owner: String) throws(FileProblem) -> COCOBox {
     guard numbers.count == 4 else {
-        throw COCOFileError(path: path, problem: "\(owner).bbox has \(numbers.count) numbers, not 4 (x, y, width, height)")
+        throw FileProblem(file: path, message: "\(owner).bbox has \(numbers.count) numbers, not 4 (x, y, width, height)")
     }
     return COCOBox(x: numbers[0], y: numbers[1], width: numbers[2], height: numbers[3])
 }
 
-private func decodeJSONFile<T: Decodable>(_ type: T.Type, path: String) throws(COCOFileError) -> T {
+private func decodeJSONFile<T: Decodable>(_ type: T.Type, path: String) throws(FileProblem) -> T {
     let data: Data
     do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
         let exists = FileManager.default.fileExists(atPath: path)
-        throw COCOFileError(path: path, problem: exists ? "cannot be read" : "no such file")
+        throw FileProblem(file: path, message: exists ? "cannot be read" : "no such file")
     }
     do { return try JSONDecoder().decode(type, from: data) } catch let error as DecodingError {
-        throw COCOFileError(path: path, problem: describe(error, in: data))
+        throw FileProblem(file: path, message: describe(error, in: data))
     } catch {
-        throw COCOFileError(path: path, problem: "\(error)")
+        throw FileProblem(file: path, message: "\(error)")
     }
 }
 

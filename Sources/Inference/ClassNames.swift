@@ -1,4 +1,5 @@
 import Foundation
+import Support
 import Shards
 
 /// The class names boxes are labelled with: from a text file (one name per line), from a dataset's
@@ -17,7 +18,7 @@ public enum ClassNames {
             return (0..<classCount).map { "class\($0)" }
         }
         guard names.count == classCount else {
-            throw InferenceError(file: file, message: "lists \(names.count) class names, the model has \(classCount) classes")
+            throw FileProblem(file: file, message: "lists \(names.count) class names, the model has \(classCount) classes")
         }
         return names
     }
@@ -27,7 +28,7 @@ public enum ClassNames {
         let text: String
         do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
             let exists = FileManager.default.fileExists(atPath: path)
-            throw InferenceError(file: path, message: exists ? "cannot read the class names: \(error.localizedDescription)" : "no such class names file")
+            throw FileProblem(file: path, message: exists ? "cannot read the class names: \(error.localizedDescription)" : "no such class names file")
         }
         return text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }

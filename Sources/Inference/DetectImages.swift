@@ -1,5 +1,6 @@
 import Detection
 import Foundation
+import Support
 import Imaging
 
 /// What detection found in one image file.
@@ -20,7 +21,7 @@ extension Detector {
     public func detectImages(_ files: [String], outputDirectory: String, classNames: [String], options: NMSOptions = NMSOptions(),
                              report: (ImagePrediction) -> Void = { _ in }) throws -> String {
         do { try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true) } catch {
-            throw InferenceError(file: outputDirectory, message: "cannot create the output directory: \(error.localizedDescription)")
+            throw FileProblem(file: outputDirectory, message: "cannot create the output directory: \(error.localizedDescription)")
         }
         var results: [COCOResult] = []
         for file in files {
@@ -36,7 +37,7 @@ extension Detector {
         }
         let predictions = (outputDirectory as NSString).appendingPathComponent("predictions.json")
         do { try Data(cocoResultsJSON(results).utf8).write(to: URL(fileURLWithPath: predictions), options: .atomic) } catch {
-            throw InferenceError(file: predictions, message: "cannot write: \(error.localizedDescription)")
+            throw FileProblem(file: predictions, message: "cannot write: \(error.localizedDescription)")
         }
         return predictions
     }

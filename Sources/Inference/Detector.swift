@@ -1,5 +1,6 @@
 import Detection
 import Foundation
+import Support
 import Imaging
 import Models
 import Tensor
@@ -31,17 +32,17 @@ public final class Detector {
     /// (a model trained on another dataset than the file's `nc`); `imageSize` must be a multiple of the model's stride.
     public init(modelFile: String, weightsFile: String, imageSize: Int = 640) throws {
         guard case let .detection(definition) = try AnyModelDefinition(contentsOf: modelFile) else {
-            throw InferenceError(file: modelFile, message: "is a classification model; detection needs a YOLOv5-format detection model")
+            throw FileProblem(file: modelFile, message: "is a classification model; detection needs a YOLOv5-format detection model")
         }
         guard FileManager.default.fileExists(atPath: weightsFile) else {
-            throw InferenceError(file: weightsFile, message: "no such weights file")
+            throw FileProblem(file: weightsFile, message: "no such weights file")
         }
         var model = try DetectionModel(definition: definition)
         let classes = Self.classCount(in: weightsFile, for: model)
         if classes != model.detect.classes { model = try DetectionModel(definition: definition, classes: classes) }
         try model.state.load(from: weightsFile)
         guard imageSize > 0, imageSize % model.maximumStride == 0 else {
-            throw InferenceError(file: modelFile, message: "image size \(imageSize) is not a positive multiple of the model's stride \(model.maximumStride)")
+            throw FileProblem(file: modelFile, message: "image size \(imageSize) is not a positive multiple of the model's stride \(model.maximumStride)")
         }
         self.model = model
         self.imageSize = imageSize

@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// The images `spd detect --source` names: one image file, or the images directly inside a directory.
 public enum ImageFiles {
@@ -9,16 +10,16 @@ public enum ImageFiles {
     public static func list(_ source: String) throws -> [String] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: source, isDirectory: &isDirectory) else {
-            throw InferenceError(file: source, message: "no such image file or directory")
+            throw FileProblem(file: source, message: "no such image file or directory")
         }
         guard isDirectory.boolValue else { return [source] }
         let entries: [String]
         do { entries = try FileManager.default.contentsOfDirectory(atPath: source) } catch {
-            throw InferenceError(file: source, message: "cannot list the directory: \(error.localizedDescription)")
+            throw FileProblem(file: source, message: "cannot list the directory: \(error.localizedDescription)")
         }
         let images = entries.filter { extensions.contains(($0 as NSString).pathExtension.lowercased()) }.sorted()
         guard !images.isEmpty else {
-            throw InferenceError(file: source, message: "no images in this directory (looked for .\(extensions.sorted().joined(separator: ", .")))")
+            throw FileProblem(file: source, message: "no images in this directory (looked for .\(extensions.sorted().joined(separator: ", .")))")
         }
         return images.map { (source as NSString).appendingPathComponent($0) }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Support
 import RunFormat
 
 /// The checkpoints of a run directory (`RUN/checkpoints/step-N`, `last`, `best`), read-only: which exist, what
@@ -14,7 +15,7 @@ public struct RunCheckpoints {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
             let exists = FileManager.default.fileExists(atPath: runDirectory)
-            throw InferenceError(file: runDirectory, message: exists ? "not a run directory (it has no checkpoints/)" : "no such run directory")
+            throw FileProblem(file: runDirectory, message: exists ? "not a run directory (it has no checkpoints/)" : "no such run directory")
         }
         store = CheckpointStore(directory: directory, keep: Int.max)
     }
@@ -31,7 +32,7 @@ public struct RunCheckpoints {
     public func resolve(_ nameOrLink: String) throws -> String {
         let name = ["last", "best"].contains(nameOrLink) ? target(ofLink: nameOrLink) : nameOrLink
         guard let name, names().contains(name) else {
-            throw InferenceError(file: "\(store.directory)/\(nameOrLink)", message: "no such checkpoint (there are: \(names().joined(separator: ", ")))")
+            throw FileProblem(file: "\(store.directory)/\(nameOrLink)", message: "no such checkpoint (there are: \(names().joined(separator: ", ")))")
         }
         return name
     }
@@ -44,7 +45,7 @@ public struct RunCheckpoints {
         let search = store.newestValid(identity: nil)
         guard let found = search.found else {
             let reasons = search.skipped.map(\.description)
-            throw InferenceError(file: store.directory, message: "no valid checkpoint" + (reasons.isEmpty ? "" : ": " + reasons.joined(separator: "; ")))
+            throw FileProblem(file: store.directory, message: "no valid checkpoint" + (reasons.isEmpty ? "" : ": " + reasons.joined(separator: "; ")))
         }
         return found.name
     }
@@ -53,7 +54,7 @@ public struct RunCheckpoints {
     public func weightsFile(of name: String, ema: Bool) throws -> String {
         let path = "\(store.directory)/\(name)/\(ema ? "ema" : "model").safetensors"
         guard FileManager.default.fileExists(atPath: path) else {
-            throw InferenceError(file: path, message: ema ? "no EMA weights in this checkpoint (the run trained without EMA)" : "no such file")
+            throw FileProblem(file: path, message: ema ? "no EMA weights in this checkpoint (the run trained without EMA)" : "no such file")
         }
         return path
     }

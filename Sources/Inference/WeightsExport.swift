@@ -1,5 +1,6 @@
 import Checksum
 import Foundation
+import Support
 
 /// What `WeightsExport.export` wrote.
 public struct ExportedWeights {
@@ -27,13 +28,13 @@ public enum WeightsExport {
             name = try checkpoints.newestValid()
         }
         let source = try checkpoints.weightsFile(of: name, ema: ema)
-        guard let bytes = FileManager.default.contents(atPath: source) else { throw InferenceError(file: source, message: "cannot read") }
+        guard let bytes = FileManager.default.contents(atPath: source) else { throw FileProblem(file: source, message: "cannot read") }
         let fileName = (source as NSString).lastPathComponent
         guard let expected = checkpoints.record(name)?.files[fileName], SHA256.hash(bytes).hex == expected else {
-            throw InferenceError(file: source, message: "changed while it was being exported (its sha256 no longer matches state.json)")
+            throw FileProblem(file: source, message: "changed while it was being exported (its sha256 no longer matches state.json)")
         }
         do { try bytes.write(to: URL(fileURLWithPath: destination), options: .atomic) } catch {
-            throw InferenceError(file: destination, message: "cannot write: \(error.localizedDescription)")
+            throw FileProblem(file: destination, message: "cannot write: \(error.localizedDescription)")
         }
         return ExportedWeights(checkpoint: name, source: source, destination: destination)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// Where `spd detect --weights` finds its weights: a safetensors state dict, or a run directory, whose
 /// `best` checkpoint (else `last`) is validated and whose EMA weights (else model weights) are used.
@@ -7,7 +8,7 @@ public enum WeightsLocation {
     public static func resolve(_ path: String) throws -> String {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw InferenceError(file: path, message: "no such weights file or run directory")
+            throw FileProblem(file: path, message: "no such weights file or run directory")
         }
         guard isDirectory.boolValue else { return path }
         let checkpoints = try RunCheckpoints(runDirectory: path)
@@ -23,6 +24,6 @@ public enum WeightsLocation {
             let ema = "\(checkpoints.store.directory)/\(name)/ema.safetensors"
             return FileManager.default.fileExists(atPath: ema) ? ema : try checkpoints.weightsFile(of: name, ema: false)
         }
-        throw InferenceError(file: path, message: "no usable best or last checkpoint" + (problems.isEmpty ? "" : " (\(problems.joined(separator: "; ")))"))
+        throw FileProblem(file: path, message: "no usable best or last checkpoint" + (problems.isEmpty ? "" : " (\(problems.joined(separator: "; ")))"))
     }
 }

@@ -21,7 +21,7 @@ public final class ClassificationModel {
         var definition = definition
         if let classes { definition.classes = classes }
         guard definition.classes >= 1 else {
-            throw ModelDefinitionError(file: definition.file, message: "the number of classes must be positive, got \(definition.classes)")
+            throw FileProblem(file: definition.file, message: "the number of classes must be positive, got \(definition.classes)")
         }
         self.definition = definition
         self.context = context

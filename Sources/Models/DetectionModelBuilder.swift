@@ -1,3 +1,4 @@
+import Support
 import Tensor
 
 /// Turns model-file rows into layers with YOLOv5's parse_model rules (channel bookkeeping, width and depth
@@ -13,8 +14,8 @@ struct DetectionModelBuilder {
         var maximumStride: Int
     }
 
-    private func fail(_ row: Int, _ message: String) -> ModelDefinitionError {
-        ModelDefinitionError(file: definition.file, message: "row \(row): \(message)")
+    private func fail(_ row: Int, _ message: String) -> FileProblem {
+        FileProblem(file: definition.file, message: "row \(row): \(message)")
     }
 
     func build() throws -> Result {
@@ -149,7 +150,7 @@ struct DetectionModelBuilder {
             rows.append(BuiltRow(index: i, from: from, number: n, module: row.module, arguments: shownArguments,
                                  outputChannels: c2, parameterCount: parameterCount(since: firstEntry)))
         }
-        throw ModelDefinitionError(file: definition.file, message: "the last row must be Detect")
+        throw FileProblem(file: definition.file, message: "the last row must be Detect")
     }
 
     private func parameterCount(since first: Int) -> Int {

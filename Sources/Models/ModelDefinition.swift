@@ -1,12 +1,6 @@
 import Foundation
+import Support
 import Yams
-
-/// A problem in a model file, naming the file and the row or field.
-public struct ModelDefinitionError: Error, CustomStringConvertible {
-    public let file: String
-    public let message: String
-    public var description: String { "\(file): \(message)" }
-}
 
 /// One row of a YOLOv5-format model file: `[from, number, module, args]`.
 public struct LayerRow: Sendable {
@@ -51,7 +45,7 @@ public struct ModelDefinition: Sendable {
     /// Parses YAML text; `file` names the source in errors.
     public init(yaml: String, file: String) throws {
         self.file = file
-        func fail(_ message: String) -> ModelDefinitionError { ModelDefinitionError(file: file, message: message) }
+        func fail(_ message: String) -> FileProblem { FileProblem(file: file, message: message) }
         let root: Any?
         do { root = try Yams.load(yaml: yaml) } catch { throw fail("not valid YAML: \(error)") }
         guard let dictionary = root as? [String: Any] else { throw fail("expected a mapping with nc, depth_multiple, width_multiple, anchors, backbone, head") }
@@ -85,7 +79,7 @@ public struct ModelDefinition: Sendable {
     public init(contentsOf path: String) throws {
         let text: String
         do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw ModelDefinitionError(file: path, message: FileManager.default.fileExists(atPath: path) ? "cannot read: \(error.localizedDescription)" : "no such file")
+            throw FileProblem(file: path, message: FileManager.default.fileExists(atPath: path) ? "cannot read: \(error.localizedDescription)" : "no such file")
         }
         try self.init(yaml: text, file: path)
     }
@@ -96,7 +90,7 @@ public struct ModelDefinition: Sendable {
         return nil
     }
 
-    private static func rows(_ value: Any?, section: String, _ fail: (String) -> ModelDefinitionError) throws -> [LayerRow] {
+    private static func rows(_ value: Any?, section: String, _ fail: (String) -> FileProblem) throws -> [LayerRow] {
         guard let list = value as? [Any] else { throw fail("'\(section)' must be a list of [from, number, module, args] rows") }
         return try list.enumerated().map { i, item in
             guard let row = item as? [Any], row.count == 4 else { throw fail("\(section) row \(i): expected [from, number, module, args]") }

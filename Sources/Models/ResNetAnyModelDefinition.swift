@@ -1,4 +1,5 @@
 import Foundation
+import Support
 import Yams
 
 /// Either kind of model file: a YOLOv5-format detection model or a ResNet classification model (a file with a
@@ -27,6 +28,6 @@ public enum AnyModelDefinition: Sendable {
 /// A model file's text, or an error naming the file.
 func readModelFile(_ path: String) throws -> String {
     do { return try String(contentsOfFile: path, encoding: .utf8) } catch {
-        throw ModelDefinitionError(file: path, message: FileManager.default.fileExists(atPath: path) ? "cannot read: \(error.localizedDescription)" : "no such file")
+        throw FileProblem(file: path, message: FileManager.default.fileExists(atPath: path) ? "cannot read: \(error.localizedDescription)" : "no such file")
     }
 }

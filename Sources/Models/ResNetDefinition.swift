@@ -1,4 +1,5 @@
 import Foundation
+import Support
 import Yams
 
 /// The residual block of a ResNet: BasicBlock (two 3x3 convs) or BottleNeck (1x1, 3x3, 1x1 with expansion 4).
@@ -59,7 +60,7 @@ public struct ResNetDefinition: Sendable, Equatable {
 
     /// Parses a model file's YAML text; `file` names the source in errors and gives the model its name.
     public init(yaml: String, file: String) throws {
-        func fail(_ message: String) -> ModelDefinitionError { ModelDefinitionError(file: file, message: message) }
+        func fail(_ message: String) -> FileProblem { FileProblem(file: file, message: message) }
         let root: Any?
         do { root = try Yams.load(yaml: yaml) } catch { throw fail("not valid YAML: \(error)") }
         guard let dictionary = root as? [String: Any] else { throw fail("expected a mapping with " + Self.keys.joined(separator: ", ")) }

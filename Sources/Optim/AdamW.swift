@@ -1,4 +1,5 @@
 import Foundation
+import Support
 import Models
 import Tensor
 import RunFormat
@@ -51,7 +52,7 @@ public final class AdamW: Optimizer {
     public func restore(buffers: [String: [Float]], counters: [String: Int]) throws {
         guard let m = buffers["exp_avg"], let v = buffers["exp_avg_sq"], m.count == firstMoment.count, v.count == secondMoment.count,
               let steps = counters["step"] else {
-            throw ConfigurationError(file: "optimizer state", message: "AdamW needs exp_avg, exp_avg_sq (\(firstMoment.count) values each) and step")
+            throw FileProblem(file: "optimizer state", message: "AdamW needs exp_avg, exp_avg_sq (\(firstMoment.count) values each) and step")
         }
         firstMoment = m
         secondMoment = v

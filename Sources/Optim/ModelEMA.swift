@@ -1,4 +1,5 @@
 import Foundation
+import Support
 import Models
 import Tensor
 import RunFormat
@@ -47,7 +48,7 @@ public final class ModelEMA {
     /// Restores a saved EMA (from a checkpoint).
     public func restore(parameters: [Float], buffers: [Float], updates: Int) throws {
         guard parameters.count == self.parameters.count, buffers.count == self.buffers.count else {
-            throw ConfigurationError(file: "EMA", message: "saved EMA has \(parameters.count) parameters and \(buffers.count) buffer values, the model \(self.parameters.count) and \(self.buffers.count)")
+            throw FileProblem(file: "EMA", message: "saved EMA has \(parameters.count) parameters and \(buffers.count) buffer values, the model \(self.parameters.count) and \(self.buffers.count)")
         }
         self.parameters = parameters
         self.buffers = buffers

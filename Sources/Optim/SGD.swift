@@ -1,3 +1,4 @@
+import Support
 import Models
 import RunFormat
 import Tensor
@@ -58,7 +59,7 @@ extension SGD: Optimizer {
 
     public func restore(buffers: [String: [Float]], counters: [String: Int]) throws {
         guard let buffer = buffers["momentum_buffer"], buffer.count == momentumBuffer.count else {
-            throw ConfigurationError(file: "optimizer state", message: "SGD needs a momentum_buffer of \(momentumBuffer.count) values")
+            throw FileProblem(file: "optimizer state", message: "SGD needs a momentum_buffer of \(momentumBuffer.count) values")
         }
         momentumBuffer = buffer
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Support
 import Yams
 
 /// One training run: model + data + hyperparameters + schedule, from configs/experiments/*.yaml with
@@ -87,18 +88,18 @@ public struct ExperimentConfig: Equatable, Sendable {
     public init(contentsOf path: String, overrides: [String] = [], repositoryRoot: String? = nil) throws {
         let text: String
         do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw ConfigurationError(file: path, message: FileManager.default.fileExists(atPath: path) ? "cannot read the file" : "no such file")
+            throw FileProblem(file: path, message: FileManager.default.fileExists(atPath: path) ? "cannot read the file" : "no such file")
         }
         let root: Any?
-        do { root = try Yams.load(yaml: text) } catch { throw ConfigurationError(file: path, message: "not valid YAML: \(error)") }
-        guard let values = root as? [String: Any] else { throw ConfigurationError(file: path, message: "expected a mapping of experiment settings") }
+        do { root = try Yams.load(yaml: text) } catch { throw FileProblem(file: path, message: "not valid YAML: \(error)") }
+        guard let values = root as? [String: Any] else { throw FileProblem(file: path, message: "expected a mapping of experiment settings") }
         self.init()
         name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         baseDirectory = repositoryRoot ?? FileManager.default.currentDirectoryPath
         var inlineHyp: [String: Any] = [:]
         for (key, value) in values.sorted(by: { $0.key < $1.key }) {
             if key == "hyp" {
-                guard let map = value as? [String: Any] else { throw ConfigurationError(file: path, message: "'hyp' must be a mapping of hyperparameters") }
+                guard let map = value as? [String: Any] else { throw FileProblem(file: path, message: "'hyp' must be a mapping of hyperparameters") }
                 inlineHyp = map
             } else {
                 try set(key, value, source: path)
@@ -113,7 +114,7 @@ public struct ExperimentConfig: Equatable, Sendable {
     /// Applies one "key=value" or "hyp.key=value" override.
     public mutating func apply(override: String) throws {
         guard let equals = override.firstIndex(of: "=") else {
-            throw ConfigurationError(file: "command line", message: "override '\(override)' is not key=value")
+            throw FileProblem(file: "command line", message: "override '\(override)' is not key=value")
         }
         let key = String(override[..<equals]), text = String(override[override.index(after: equals)...])
         let value: Any = (try? Yams.load(yaml: text)).flatMap { $0 } ?? text
@@ -138,7 +139,7 @@ public struct ExperimentConfig: Equatable, Sendable {
     }
 
     private mutating func set(_ key: String, _ value: Any, source: String) throws {
-        func fail(_ expected: String) -> ConfigurationError { ConfigurationError(file: source, message: "'\(key)' must be \(expected), got \(value)") }
+        func fail(_ expected: String) -> FileProblem { FileProblem(file: source, message: "'\(key)' must be \(expected), got \(value)") }
         func string() throws -> String { if let v = value as? String { return v }; if let v = value as? Int { return String(v) }; throw fail("a string") }
         func int() throws -> Int { if let v = value as? Int { return v }; if let s = value as? String, let v = Int(s) { return v }; throw fail("an integer") }
         func double() throws -> Double {
@@ -153,7 +154,7 @@ public struct ExperimentConfig: Equatable, Sendable {
         switch key {
         case "name":
             name = try string()
-            if let problem = RunName.problem(name) { throw ConfigurationError(file: source, message: "'name': \(problem)") }
+            if let problem = RunName.problem(name) { throw FileProblem(file: source, message: "'name': \(problem)") }
         case "model": model = try string()
         case "data": data = try string()
         case "classes": classes = value is NSNull || (value as? String) == "null" ? nil : try int()
@@ -200,12 +201,12 @@ public struct ExperimentConfig: Equatable, Sendable {
                 return quirk
             })
         default:
-            throw ConfigurationError(file: source, message: "unknown setting '\(key)' (known: \(Self.keys.sorted().joined(separator: ", ")))")
+            throw FileProblem(file: source, message: "unknown setting '\(key)' (known: \(Self.keys.sorted().joined(separator: ", ")))")
         }
     }
 
     private func validate(source: String) throws {
-        func fail(_ message: String) -> ConfigurationError { ConfigurationError(file: source, message: message) }
+        func fail(_ message: String) -> FileProblem { FileProblem(file: source, message: message) }
         if model.isEmpty { throw fail("'model' is required (a model file or a name under configs/models)") }
         if data.isEmpty { throw fail("'data' is required (a dataset directory made by `spd data make`)") }
         if epochs < 1 { throw fail("'epochs' must be at least 1, got \(epochs)") }

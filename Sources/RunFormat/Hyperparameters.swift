@@ -1,4 +1,5 @@
 import Foundation
+import Support
 import Yams
 
 /// Training hyperparameters in YOLOv5's hyp-file vocabulary (configs/hyps/*.yaml), plus `label_smoothing` and
@@ -38,15 +39,15 @@ public struct Hyperparameters: Codable, Equatable, Sendable {
     /// Reads a hyp file; every key must be known.
     public init(contentsOf path: String) throws {
         let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch { throw ConfigurationError(file: path, message: "cannot read the file") }
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch { throw FileProblem(file: path, message: "cannot read the file") }
         try self.init(yaml: text, file: path)
     }
 
     public init(yaml: String, file: String) throws {
         self.init()
         let root: Any?
-        do { root = try Yams.load(yaml: yaml) } catch { throw ConfigurationError(file: file, message: "not valid YAML: \(error)") }
-        guard let values = root as? [String: Any] else { throw ConfigurationError(file: file, message: "expected a mapping of hyperparameters") }
+        do { root = try Yams.load(yaml: yaml) } catch { throw FileProblem(file: file, message: "not valid YAML: \(error)") }
+        guard let values = root as? [String: Any] else { throw FileProblem(file: file, message: "expected a mapping of hyperparameters") }
         for (key, value) in values.sorted(by: { $0.key < $1.key }) { try set(key, value, file: file) }
     }
 
@@ -56,16 +57,16 @@ public struct Hyperparameters: Codable, Equatable, Sendable {
             if let v = value as? Double { return v }
             if let v = value as? Int { return Double(v) }
             if let s = value as? String, let v = Double(s) { return v }
-            throw ConfigurationError(file: file, message: "'\(key)' must be a number, got \(value)")
+            throw FileProblem(file: file, message: "'\(key)' must be a number, got \(value)")
         }
         guard let path = Hyperparameters.fields[key] else {
-            throw ConfigurationError(file: file, message: "unknown hyperparameter '\(key)' (known: \(Hyperparameters.fields.keys.sorted().joined(separator: ", ")))")
+            throw FileProblem(file: file, message: "unknown hyperparameter '\(key)' (known: \(Hyperparameters.fields.keys.sorted().joined(separator: ", ")))")
         }
         switch path {
         case let .double(keyPath): self[keyPath: keyPath] = try number()
         case let .int(keyPath):
             let v = try number()
-            guard v == v.rounded() else { throw ConfigurationError(file: file, message: "'\(key)' must be a whole number, got \(value)") }
+            guard v == v.rounded() else { throw FileProblem(file: file, message: "'\(key)' must be a whole number, got \(value)") }
             self[keyPath: keyPath] = Int(v)
         }
     }
@@ -83,13 +84,3 @@ public struct Hyperparameters: Codable, Equatable, Sendable {
     ] }
 }
 
-/// A problem in a configuration file or override, naming the file (or "command line") and the field.
-public struct ConfigurationError: Error, CustomStringConvertible {
-    public let file: String
-    public let message: String
-    public init(file: String, message: String) {
-        self.file = file
-        self.message = message
-    }
-    public var description: String { "\(file): \(message)" }
-}

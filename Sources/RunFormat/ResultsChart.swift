@@ -7,7 +7,7 @@ extension ResultsTable {
     public func chartPanels(x: String, columns wanted: [String]? = nil, group: String? = nil, name: String = "", file: String) throws -> [SVGChart.Panel] {
         let chosen = wanted ?? columns.filter { $0 != x && $0 != group }
         for column in [x] + chosen + (group.map { [$0] } ?? []) where !columns.contains(column) {
-            throw ConfigurationError(file: file, message: "no column '\(column)' (columns: \(columns.joined(separator: ", ")))")
+            throw FileProblem(file: file, message: "no column '\(column)' (columns: \(columns.joined(separator: ", ")))")
         }
         let groupIndex = group.flatMap { columns.firstIndex(of: $0) }
         var groups: [String] = []

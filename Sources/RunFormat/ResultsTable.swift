@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// YOLOv5's fitness of a detector's validation, the one formula everything ranks epochs and runs by:
 /// 0.1 mAP@0.5 + 0.9 mAP@0.5:0.95.
@@ -21,7 +22,7 @@ public struct ResultsTable: Sendable {
         columns = lines.first ?? []
         cells = try lines.dropFirst().enumerated().map { index, row in
             guard row.count == lines[0].count else {
-                throw ConfigurationError(file: file, message: "row \(index + 1) has \(row.count) columns, the header \(lines[0].count)")
+                throw FileProblem(file: file, message: "row \(index + 1) has \(row.count) columns, the header \(lines[0].count)")
             }
             return row
         }

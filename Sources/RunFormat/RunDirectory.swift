@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// A run's directory: config.yaml, results.csv (one row per epoch), metrics.jsonl (every N steps),
 /// events.jsonl (lifecycle events for the coordinator), plots/results.svg and checkpoints/. Only rank 0 writes.
@@ -11,7 +12,7 @@ public final class RunDirectory {
         self.path = path
         for directory in [path, "\(path)/checkpoints", "\(path)/plots"] {
             do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
-                throw ConfigurationError(file: directory, message: "cannot create the run directory: \(error.localizedDescription)")
+                throw FileProblem(file: directory, message: "cannot create the run directory: \(error.localizedDescription)")
             }
         }
     }
@@ -22,7 +23,7 @@ public final class RunDirectory {
     public func write(_ name: String, _ text: String) throws {
         let url = URL(fileURLWithPath: "\(path)/\(name)")
         do { try Data(text.utf8).write(to: url, options: .atomic) } catch {
-            throw ConfigurationError(file: url.path, message: "cannot write: \(error.localizedDescription)")
+            throw FileProblem(file: url.path, message: "cannot write: \(error.localizedDescription)")
         }
     }
 
@@ -49,7 +50,7 @@ public final class RunDirectory {
             data.append(0x0A)
             try handle!.write(contentsOf: data)
         } catch {
-            throw ConfigurationError(file: file, message: "cannot append: \(error.localizedDescription)")
+            throw FileProblem(file: file, message: "cannot append: \(error.localizedDescription)")
         }
     }
 }

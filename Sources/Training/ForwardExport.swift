@@ -1,5 +1,6 @@
 import DetectionLoss
 import Foundation
+import Support
 import Models
 import Tensor
 import TensorFiles
@@ -22,7 +23,7 @@ public struct ForwardExport {
     public static func readImages(_ path: String) throws -> Tensor {
         let array = try NPYArray(contentsOf: path)
         guard array.shape.count == 4, array.shape[1] == 3 else {
-            throw ExportError(path: path, message: "expected an (N, 3, H, W) array, got shape \(array.shape)")
+            throw FileProblem(file: path, message: "expected an (N, 3, H, W) array, got shape \(array.shape)")
         }
         let (n, h, w) = (array.shape[0], array.shape[2], array.shape[3])
         let values = try array.floats()
@@ -35,7 +36,7 @@ public struct ForwardExport {
     public static func readTargets(_ path: String) throws -> [DetectionTarget] {
         let array = try NPYArray(contentsOf: path)
         guard array.shape.count == 2, array.shape[1] == 6 else {
-            throw ExportError(path: path, message: "expected an (M, 6) array of (image, class, x, y, w, h) rows, got shape \(array.shape)")
+            throw FileProblem(file: path, message: "expected an (M, 6) array of (image, class, x, y, w, h) rows, got shape \(array.shape)")
         }
         let values = array.dtype == .i64 ? try array.int64s().map(Float.init) : try array.floats()
         return (0..<array.shape[0]).map { i in
@@ -91,13 +92,6 @@ public func pytorchHeadLayout(_ level: Tensor, anchors na: Int) -> [Float] {
     return out
 }
 
-/// A problem with an input or output file of `spd model forward`.
-public struct ExportError: Error, CustomStringConvertible {
-    public let path: String
-    public let message: String
-    public var description: String { "\(path): \(message)" }
-}
-
 /// `spd model forward` for a classifier (the ResNet family): logits.npy (N, classes) for an NCHW batch; with labels,
 /// loss.json (mean cross-entropy, as torch.nn.CrossEntropyLoss) and gradients.safetensors (every parameter's gradient
 /// under its reference name), so a ResNet port is checked the same way as a detector.
@@ -113,10 +107,10 @@ public struct ClassifierForwardExport {
     /// Reads labels: an int64 (or float) .npy of N class indices, each in 0 ..< classes.
     public static func readLabels(_ path: String, classes: Int) throws -> [Int] {
         let array = try NPYArray(contentsOf: path)
-        guard array.shape.count == 1 else { throw ExportError(path: path, message: "expected an (N,) array of class indices, got shape \(array.shape)") }
+        guard array.shape.count == 1 else { throw FileProblem(file: path, message: "expected an (N,) array of class indices, got shape \(array.shape)") }
         let labels = array.dtype == .i64 ? try array.int64s().map(Int.init) : try array.floats().map { Int($0) }
         if let bad = labels.first(where: { $0 < 0 || $0 >= classes }) {
-            throw ExportError(path: path, message: "class index \(bad) is outside 0..<\(classes)")
+            throw FileProblem(file: path, message: "class index \(bad) is outside 0..<\(classes)")
         }
         return labels
     }
@@ -124,7 +118,7 @@ public struct ClassifierForwardExport {
     public func run(images: Tensor, labels: [Int]?, directory: String) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         if let labels, labels.count != images.shape.n {
-            throw ExportError(path: directory, message: "\(labels.count) labels for a batch of \(images.shape.n) images")
+            throw FileProblem(file: directory, message: "\(labels.count) labels for a batch of \(images.shape.n) images")
         }
         let logits = try model.forward(images, training: training)
         let n = images.shape.n, c = model.classes

@@ -1,3 +1,4 @@
+import Support
 import Distributed
 import Models
 import Optim
@@ -65,7 +66,7 @@ struct RunStart {
         case (.ifExists, .none) where !search.skipped.isEmpty: refusal = "no valid checkpoint to resume from"
         default: refusal = nil
         }
-        if let refusal { throw ConfigurationError(file: checkpoints.directory, message: refusal) }
+        if let refusal { throw FileProblem(file: checkpoints.directory, message: refusal) }
         switch search.found {
         case let .some(checkpoint):
             let loaded = try checkpoints.load(checkpoint.name, progress: checkpoint.progress, state: state)

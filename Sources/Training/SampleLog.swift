@@ -1,4 +1,5 @@
 import Foundation
+import Support
 import RunFormat
 
 /// Appends lines to one rank's sample record, samples/rank-N.txt (`record_samples`): the epoch, step and keys of
@@ -16,13 +17,13 @@ final class SampleLog {
             handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
             try handle.seekToEnd()
         } catch {
-            throw ConfigurationError(file: path, message: "cannot open the sample record: \(error.localizedDescription)")
+            throw FileProblem(file: path, message: "cannot open the sample record: \(error.localizedDescription)")
         }
     }
 
     func append(_ line: String) throws {
         do { try handle.write(contentsOf: Data((line + "\n").utf8)) } catch {
-            throw ConfigurationError(file: path, message: "cannot append: \(error.localizedDescription)")
+            throw FileProblem(file: path, message: "cannot append: \(error.localizedDescription)")
         }
     }
 }

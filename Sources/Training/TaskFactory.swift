@@ -1,3 +1,4 @@
+import Support
 import Augment
 import Models
 import RunFormat
@@ -17,7 +18,7 @@ public enum TaskFactory {
     public static func task(modelFile: String, config: ExperimentConfig, dataset: Dataset?, classes: Int?, seed: UInt64) throws -> any TrainingTask {
         func require(_ kind: DatasetManifest.Task, _ family: String) throws {
             guard let dataset, dataset.manifest.task != kind else { return }
-            throw ConfigurationError(file: modelFile, message: "is a \(family) model but \(dataset.directory) is a \(dataset.manifest.task) dataset")
+            throw FileProblem(file: modelFile, message: "is a \(family) model but \(dataset.directory) is a \(dataset.manifest.task) dataset")
         }
         switch try AnyModelDefinition(contentsOf: modelFile) {
         case let .detection(definition):
@@ -66,7 +67,7 @@ public enum TaskFactory {
             preprocess = .pad(width: config.imgsz, height: config.imgsz)
         case .area:
             guard case let .fixed(width, _) = dataset.manifest.imageSize, width % config.imgsz == 0 else {
-                throw ConfigurationError(file: "\(dataset.directory)/dataset.json", message: "'preprocess: area' needs fixed-size images whose side is a multiple of imgsz \(config.imgsz)")
+                throw FileProblem(file: "\(dataset.directory)/dataset.json", message: "'preprocess: area' needs fixed-size images whose side is a multiple of imgsz \(config.imgsz)")
             }
             preprocess = .areaDownsample(factor: width / config.imgsz)
         case .none:

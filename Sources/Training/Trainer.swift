@@ -50,7 +50,7 @@ public final class Trainer<Task: TrainingTask> {
         sampleLog = config.recordSamples ? try SampleLog(path: "\(runDirectory)/samples/rank-\(communicator.rank).txt") : nil
         fixedOrder = try config.sampleOrder.map { try SampleOrderFile(path: config.resolve($0), dataset: dataset, split: config.trainSplit) }
         if let fixedOrder, fixedOrder.epochs.count < config.epochs {
-            throw ConfigurationError(file: fixedOrder.path, message: "lists \(fixedOrder.epochs.count) epoch(s) but the run trains \(config.epochs)")
+            throw FileProblem(file: fixedOrder.path, message: "lists \(fixedOrder.epochs.count) epoch(s) but the run trains \(config.epochs)")
         }
         (progress, update.ema) = try RunStart(config: config, checkpoints: store, identity: identity, sync: sync, logger: logger).begin(
             resume, state: state, optimizer: update.optimizer, accumulator: update.accumulator,

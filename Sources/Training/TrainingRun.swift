@@ -1,6 +1,7 @@
 import Augment
 import Distributed
 import Foundation
+import Support
 import Models
 import Shards
 import Tensor
@@ -14,7 +15,7 @@ public enum TrainingRun {
                              resume: ResumeMode, interactive: Bool, output: @escaping (String) -> Void) throws -> TrainingProgress {
         let dataset = try Dataset(directory: config.resolve(config.data))
         let classes = config.classes ?? dataset.manifest.classes.count
-        guard classes >= 1 else { throw ConfigurationError(file: "\(dataset.directory)/dataset.json", message: "the dataset lists no classes") }
+        guard classes >= 1 else { throw FileProblem(file: "\(dataset.directory)/dataset.json", message: "the dataset lists no classes") }
         if communicator.rank == 0 {
             output("spd train: \(config.name) on \(communicator.size) rank(s), global batch \(config.batch) (\(config.batch / max(communicator.size, 1)) per rank), "
                    + "\(config.epochs) epochs, run directory \(runDirectory)")

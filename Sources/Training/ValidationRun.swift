@@ -1,3 +1,4 @@
+import Support
 import Models
 import Shards
 import RunFormat
@@ -12,7 +13,7 @@ public enum ValidationRun {
         let dataset = try Dataset(directory: config.resolve(config.data))
         let images = try dataset.shards(split: split).reduce(0) { $0 + $1.samples }
         let classes = config.classes ?? dataset.manifest.classes.count
-        guard classes >= 1 else { throw ConfigurationError(file: "\(dataset.directory)/dataset.json", message: "the dataset lists no classes") }
+        guard classes >= 1 else { throw FileProblem(file: "\(dataset.directory)/dataset.json", message: "the dataset lists no classes") }
         let task = try TaskFactory.task(modelFile: modelFile, config: config, dataset: dataset, classes: classes, seed: 0)
         if let detection = task as? DetectionTask { detection.nmsIoU = nmsIoU }
         if let classification = task as? ClassificationTask {

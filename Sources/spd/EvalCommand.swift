@@ -1,6 +1,7 @@
 import ArgumentParser
 import Evaluation
 import Foundation
+import Support
 
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "eval", abstract: "Evaluate predictions.", subcommands: [COCO.self])
@@ -23,7 +24,7 @@ struct EvalCommand: ParsableCommand {
                 let detections = try COCODetection.read(resultsFile: dt)
                 let summary: COCOSummary
                 do { summary = try evaluator.evaluate(detections) } catch {
-                    throw COCOFileError(path: dt, problem: "\(error) (\(gt))")
+                    throw FileProblem(file: dt, message: "\(error) (\(gt))")
                 }
                 summary.lines.forEach { print($0) }
                 if let json {

@@ -32,7 +32,7 @@ struct PlotCommand: ParsableCommand {
             var panels: [SVGChart.Panel] = []
             for file in files {
                 let table = try ResultsTable(csv: try readTextFile(file), file: file)
-                guard let xColumn = x ?? table.columns.first, !table.cells.isEmpty else { throw ConfigurationError(file: file, message: "no rows under the header") }
+                guard let xColumn = x ?? table.columns.first, !table.cells.isEmpty else { throw FileProblem(file: file, message: "no rows under the header") }
                 let name = files.count > 1 ? Self.seriesName(file) : ""
                 let filePanels = try table.chartPanels(x: xColumn, columns: y.map { $0.split(separator: ",").map(String.init) }, group: group, name: name, file: file)
                 if panels.isEmpty { panels = filePanels; continue }

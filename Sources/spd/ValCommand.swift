@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Support
 import Inference
 import Tensor
 import Training
@@ -46,7 +47,7 @@ struct ValCommand: ParsableCommand {
         let isRun = FileManager.default.fileExists(atPath: weights, isDirectory: &isDirectory) && isDirectory.boolValue
         var config = isRun ? try ExperimentConfig(contentsOf: "\(weights)/config.yaml", repositoryRoot: repositoryRoot()) : ExperimentConfig()
         guard let model = cfg ?? (isRun ? config.model : nil) else {
-            throw ConfigurationError(file: weights, message: "a weights file needs --cfg MODEL (a run directory names its model in config.yaml)")
+            throw FileProblem(file: weights, message: "a weights file needs --cfg MODEL (a run directory names its model in config.yaml)")
         }
         config.data = data
         if let batch { config.batch = batch } else if !isRun { config.batch = 32 }
@@ -67,7 +68,7 @@ struct ValCommand: ParsableCommand {
         ]
         let bytes = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
         do { try bytes.write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
-            throw ConfigurationError(file: path, message: "cannot write: \(error.localizedDescription)")
+            throw FileProblem(file: path, message: "cannot write: \(error.localizedDescription)")
         }
     }
 }
