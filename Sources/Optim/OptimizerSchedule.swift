@@ -28,10 +28,21 @@ public struct OptimizerSchedule: Sendable {
     }
 
     /// Batches accumulated per optimizer step after warmup: max(round(nominal / global batch), 1).
-    public var accumulation: Int { max(Int((Double(nominalBatch) / Double(globalBatch)).rounded()), 1) }
+    public var accumulation: Int { Self.accumulation(globalBatch: globalBatch, nominalBatch: nominalBatch) }
 
     /// Weight decay scaled to the effective batch: weight_decay * batch * accumulation / nominal.
-    public var weightDecay: Double { hyperparameters.weight_decay * Double(globalBatch * accumulation) / Double(nominalBatch) }
+    public var weightDecay: Double { Self.weightDecay(hyperparameters, globalBatch: globalBatch, nominalBatch: nominalBatch) }
+
+    /// max(round(nominal / global batch), 1), which does not depend on the epoch length.
+    public static func accumulation(globalBatch: Int, nominalBatch: Int) -> Int {
+        max(Int((Double(nominalBatch) / Double(globalBatch)).rounded()), 1)
+    }
+
+    /// weight_decay * batch * accumulation / nominal, which does not depend on the epoch length: what the optimizer
+    /// is built with before any epoch's schedule exists.
+    public static func weightDecay(_ hyperparameters: Hyperparameters, globalBatch: Int, nominalBatch: Int) -> Double {
+        hyperparameters.weight_decay * Double(globalBatch * accumulation(globalBatch: globalBatch, nominalBatch: nominalBatch)) / Double(nominalBatch)
+    }
 
     /// Warmup length in iterations (batches).
     public var warmupIterations: Int {

@@ -22,8 +22,7 @@ final class ParameterUpdate {
 
     /// The optimizer `config` names, over `state`'s parameter arena.
     init(config: ExperimentConfig, state: ModelState) {
-        let weightDecay = Float(OptimizerSchedule(hyperparameters: config.hyp, schedule: config.learningRateSchedule, epochs: config.epochs,
-                                                  batchesPerEpoch: 1, globalBatch: config.batch, nominalBatch: config.nominalBatch).weightDecay)
+        let weightDecay = Float(OptimizerSchedule.weightDecay(config.hyp, globalBatch: config.batch, nominalBatch: config.nominalBatch))
         switch config.optimizer {
         case .sgd: optimizer = SGD(state: state, momentum: Float(config.hyp.momentum), nesterov: true, weightDecay: weightDecay)
         case .adam, .adamw: optimizer = AdamW(state: state, weightDecay: weightDecay, decoupled: config.optimizer == .adamw)
