@@ -101,22 +101,7 @@ final class SHA256Tests: XCTestCase {
     private func sha256sum(_ bytes: [UInt8]) throws -> String {
         let tool = "/usr/bin/sha256sum"
         try TestTools.requireExecutable(tool, "apt-get install coreutils")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        let input = Pipe(), output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        try process.run()
-        // Write from another thread so a full output pipe cannot deadlock the writer.
-        let writer = Thread { [bytes] in
-            input.fileHandleForWriting.write(Data(bytes))
-            try? input.fileHandleForWriting.close()
-        }
-        writer.start()
-        let printed = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 0)
-        return String(decoding: printed.prefix(64), as: UTF8.self)
+        return String(try TestTools.runChecked(URL(fileURLWithPath: tool), [], input: Data(bytes)).text.prefix(64))
     }
 }
 

@@ -145,11 +145,6 @@ final class SmallConverterTests: XCTestCase {
     /// Compresses `path` to `path.gz` with the system gzip (skips the test without it; fails it under CI=true).
     private func gzip(_ path: String) throws {
         try TestTools.requireExecutable("/bin/gzip", "apt-get install gzip")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/gzip")
-        process.arguments = [path]
-        try process.run()
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 0)
+        _ = try TestTools.runChecked(URL(fileURLWithPath: "/bin/gzip"), [path])
     }
 }

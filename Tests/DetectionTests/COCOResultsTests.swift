@@ -56,18 +56,7 @@ final class COCOResultsTests: XCTestCase {
                 out.append({'image_id': image_id, 'category_id': category_id, 'bbox': [round(x, 3) for x in b], 'score': round(score, 5)})
             sys.stdout.write(json.dumps(out))
             """
-        let process = Process()
-        process.executableURL = TestTools.python
-        process.arguments = ["-c", script]
-        let input = Pipe(), output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        try process.run()
-        input.fileHandleForWriting.write(Data("[\(rows.joined(separator: ", "))]".utf8))
-        try input.fileHandleForWriting.close()
-        let expected = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 0)
+        let expected = try TestTools.runChecked(TestTools.python, ["-c", script], input: Data("[\(rows.joined(separator: ", "))]".utf8)).text
         XCTAssertEqual(cocoResultsJSON(results), expected)
     }
 }

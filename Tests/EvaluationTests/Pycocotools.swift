@@ -21,23 +21,12 @@ enum Pycocotools {
         let script = directory.appendingPathComponent("reference.py"), list = directory.appendingPathComponent("pairs.json")
         try Data(referenceScript.utf8).write(to: script)
         try JSONSerialization.data(withJSONObject: pairs.map { [$0.groundTruth.path, $0.detections.path] }).write(to: list)
-        let process = Process()
-        process.executableURL = python
-        process.arguments = [script.path, list.path]
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        if process.terminationStatus == 3 {
-            throw TestTools.missing("pycocotools cannot be imported with \(python.path): \(errorText.split(separator: "\n").last ?? "")")
+        let result = try TestTools.run(python, [script.path, list.path])
+        if result.status == 3 {
+            throw TestTools.missing("pycocotools cannot be imported with \(python.path): \(result.errors.split(separator: "\n").last ?? "")")
         }
-        guard process.terminationStatus == 0 else {
-            throw PycocotoolsFailure(message: errorText)
-        }
-        return try JSONDecoder().decode([Reference].self, from: data)
+        guard result.status == 0 else { throw PycocotoolsFailure(message: result.errors) }
+        return try JSONDecoder().decode([Reference].self, from: result.output)
     }
 
     private static let referenceScript = """

@@ -80,16 +80,6 @@ final class FixtureDecodeTests: XCTestCase {
 
     /// Standard output of a command; throws when it fails.
     static func run(_ executable: String, _ arguments: [String]) throws -> [UInt8] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw CocoaError(.executableLoad) }
-        return Array(data)
+        Array(try TestTools.runChecked(URL(fileURLWithPath: executable), arguments).output)
     }
 }

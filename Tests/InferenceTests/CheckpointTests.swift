@@ -124,15 +124,8 @@ final class CheckpointTests: XCTestCase {
 
     /// Runs the test environment's Python; nil when it succeeds, else what it printed on stderr.
     private func runPython(_ arguments: [String]) throws -> String? {
-        let process = Process()
-        process.executableURL = TestTools.python
-        process.arguments = arguments
-        let errors = Pipe()
-        process.standardError = errors
-        try process.run()
-        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return process.terminationStatus == 0 ? nil : text
+        let result = try TestTools.run(TestTools.python, arguments)
+        return result.status == 0 ? nil : result.errors
     }
 
     /// A run directory as --weights: the best checkpoint's EMA weights, with the class count taken from them.

@@ -91,20 +91,10 @@ func readAll(_ reader: ShardReader) throws -> [ShardSample] {
 /// lacks zstd support.
 func runTool(_ tool: String, _ arguments: [String], in directory: String? = nil) throws -> String {
     try TestTools.requireExecutable(tool, "apt-get install zstd tar")
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: tool)
-    process.arguments = arguments
-    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-    let output = Pipe(), errors = Pipe()
-    process.standardOutput = output
-    process.standardError = errors
-    try process.run()
-    let printed = output.fileHandleForReading.readDataToEndOfFile()
-    let complaints = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    if complaints.contains("zstd") && complaints.contains("not found") { throw TestTools.missing("\(tool) cannot run zstd: \(complaints)") }
-    XCTAssertEqual(process.terminationStatus, 0, "\(tool) \(arguments.joined(separator: " ")): \(complaints)")
-    return String(decoding: printed, as: UTF8.self)
+    let result = try TestTools.run(URL(fileURLWithPath: tool), arguments, in: directory)
+    if result.errors.contains("zstd") && result.errors.contains("not found") { throw TestTools.missing("\(tool) cannot run zstd: \(result.errors)") }
+    XCTAssertEqual(result.status, 0, "\(tool) \(arguments.joined(separator: " ")): \(result.errors)")
+    return result.text
 }
 
 /// Asserts that `body` throws exactly `expected`, and that its message contains each of `fragments`.

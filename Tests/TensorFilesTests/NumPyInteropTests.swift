@@ -75,23 +75,5 @@ final class NumPyInteropTests: XCTestCase {
 
 /// Runs `python -c script arguments...` (the test environment's) and returns its standard output; throws when it fails.
 private func runPython(_ script: String, arguments: [String] = []) throws -> String {
-    let process = Process()
-    process.executableURL = TestTools.python
-    process.arguments = ["-c", script] + arguments
-    let output = Pipe()
-    let errors = Pipe()
-    process.standardOutput = output
-    process.standardError = errors
-    try process.run()
-    let outputData = output.fileHandleForReading.readDataToEndOfFile()
-    let errorData = errors.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-        throw PythonFailure(message: String(decoding: errorData, as: UTF8.self))
-    }
-    return String(decoding: outputData, as: UTF8.self)
-}
-
-private struct PythonFailure: Error {
-    let message: String
+    try TestTools.runChecked(TestTools.python, ["-c", script] + arguments).text
 }

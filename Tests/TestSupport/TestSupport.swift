@@ -43,14 +43,7 @@ public enum TestTools {
         guard FileManager.default.isExecutableFile(atPath: python.path) else {
             throw missing("no Python test environment at \(python.path): \(hint)")
         }
-        let process = Process()
-        process.executableURL = python
-        process.arguments = ["-c", modules.map { "import \($0)" }.joined(separator: "; ")]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw missing("\(python.path) cannot import \(modules.joined(separator: ", ")): \(hint)") }
+        guard try run(python, ["-c", modules.map { "import \($0)" }.joined(separator: "; ")]).status == 0 else { throw missing("\(python.path) cannot import \(modules.joined(separator: ", ")): \(hint)") }
     }
 
     /// Throws `missing(...)` unless an executable file is at `path`.

@@ -127,18 +127,8 @@ final class ForwardExportTests: XCTestCase {
                             'parameters': len(list(net.named_parameters())), 'gradients': len(ours)})
         print(json.dumps(results))
         """
-        let process = Process()
-        process.executableURL = TestTools.python
-        process.arguments = ["-c", script, root, weights] + draws
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 0, errorText)
-        let results = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [[String: Any]], errorText)
+        let run = try TestTools.runChecked(TestTools.python, ["-c", script, root, weights] + draws)
+        let results = try XCTUnwrap(JSONSerialization.jsonObject(with: run.output) as? [[String: Any]], run.errors)
         XCTAssertEqual(results.count, draws.count)
         var cleanDraws = 0
         for (draw, result) in zip(draws, results) {

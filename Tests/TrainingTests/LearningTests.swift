@@ -5,6 +5,7 @@ import Models
 import Training
 import XCTest
 import RunFormat
+import TestSupport
 
 /// Does training learn? Small real runs with fixed seeds: a detector memorises a handful of Fashion-MNIST canvases
 /// (trained and validated on the same split).
@@ -18,31 +19,6 @@ final class LearningTests: XCTestCase {
 
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: directory) }
 
-    /// tiny-spd (configs/models) at twice its width: SPD-Conv downsampling at strides 4 and 8.
-    static let detector = """
-    nc: 10
-    depth_multiple: 1.0
-    width_multiple: 1.0
-    anchors:
-      - [10,13, 16,30, 33,23]
-      - [30,61, 62,45, 59,119]
-    backbone:
-      [[-1, 1, Focus, [16, 3]],
-       [-1, 1, Conv, [32, 3, 1]],
-       [-1, 1, space_to_depth, [1]],
-       [-1, 1, C3, [32]],
-       [-1, 1, Conv, [64, 3, 1]],
-       [-1, 1, space_to_depth, [1]],
-       [-1, 1, SPPF, [64, 5]],
-      ]
-    head:
-      [[-1, 1, Conv, [32, 1, 1]],
-       [-1, 1, nn.Upsample, [None, 2, 'nearest']],
-       [[-1, 3], 1, Concat, [1]],
-       [-1, 1, C3, [32, False]],
-       [[10, 6], 1, Detect, [nc, anchors]],
-      ]
-    """
 
     /// The train split of a fresh fashion-detect set of `images` canvases (no val split).
     private func fashionDetect(images: Int) throws -> String {
@@ -51,10 +27,10 @@ final class LearningTests: XCTestCase {
         return data
     }
 
-    /// An experiment for the detector above on `data`, no checkpoints on the clock, then `settings` (key=value).
+    /// An experiment for Tests/Fixtures/models/learning-detector.yaml (tiny-spd at twice its width) on `data`, no
+    /// checkpoints on the clock, then `settings` (key=value).
     private func detectionConfig(data: String, settings: [String]) throws -> (ExperimentConfig, String) {
-        let model = directory.appendingPathComponent("detector.yaml").path
-        try Self.detector.write(toFile: model, atomically: true, encoding: .utf8)
+        let model = try TestFixtures.path("models/learning-detector.yaml")
         let file = directory.appendingPathComponent("experiment.yaml").path
         try "model: \(model)\ndata: \(data)\ncheckpoint_every_minutes: 0\nlog_every: 1000\n".write(toFile: file, atomically: true, encoding: .utf8)
         return (try ExperimentConfig(contentsOf: file, overrides: settings, repositoryRoot: TrainerTests.root.path), model)
