@@ -27,7 +27,7 @@ public struct TrainBenchmark {
     public func measure() throws -> (stepSeconds: [Double], forwardFLOPs: Double) {
         var config = ExperimentConfig()
         config.imgsz = imageSize
-        return try measure(TaskFactory.task(modelFile: modelFile, config: config, dataset: nil, classes: nil, seed: 0))
+        return try measure(TaskFactory.task(modelFile: modelFile, config: config, dataset: nil, classes: nil, seed: 0, batch: batch))
     }
 
     private func measure<Task: TrainingTask>(_ task: Task) throws -> (stepSeconds: [Double], forwardFLOPs: Double) {

@@ -40,10 +40,8 @@ public final class Detector {
         var model = try DetectionModel(definition: definition)
         let classes = Self.classCount(in: weightsFile, for: model)
         if classes != model.detect.classes { model = try DetectionModel(definition: definition, classes: classes) }
+        try model.checkFits(imageSize: imageSize, batch: 1)
         try model.state.load(from: weightsFile)
-        guard imageSize > 0, imageSize % model.maximumStride == 0 else {
-            throw FileProblem(file: modelFile, message: "image size \(imageSize) is not a positive multiple of the model's stride \(model.maximumStride)")
-        }
         self.model = model
         self.imageSize = imageSize
         self.weightsFile = weightsFile

@@ -20,8 +20,8 @@ public final class ClassificationModel {
     public init(definition: ResNetDefinition, classes: Int? = nil, seed: UInt64 = 0, context: ModelContext = ModelContext()) throws {
         var definition = definition
         if let classes { definition.classes = classes }
-        guard definition.classes >= 1 else {
-            throw FileProblem(file: definition.file, message: "the number of classes must be positive, got \(definition.classes)")
+        guard (1...ModelLimits.maximumClasses).contains(definition.classes) else {
+            throw FileProblem(file: definition.file, message: "the number of classes must be from 1 to \(ModelLimits.maximumClasses), got \(definition.classes)")
         }
         self.definition = definition
         self.context = context
@@ -30,7 +30,7 @@ public final class ClassificationModel {
         layers = built.map(\.layer)
         var running = 0
         parametersBefore = built.map { entry in defer { running += entry.parameters }; return running }
-        context.state.finalize()
+        try context.state.finalize(file: definition.file)
         var random = SeededGenerator(seed: seed)
         for case let layer as Initializable in layers { layer.initialize(&random) }
     }
@@ -65,6 +65,24 @@ public final class ClassificationModel {
 
     /// Forward FLOPs of the last forward pass (conv and linear layers, 2 per multiply-add).
     public var forwardFLOPs: Double { layers.reduce(0) { $0 + $1.forwardFLOPs } }
+
+    /// The estimate counts each stage's blocks at three tensors of the stage's output size.
+    public func checkFits(imageSize: Int, batch: Int) throws {
+        guard (1...ModelLimits.maximumImageSize).contains(imageSize), imageSize % inputMultiple == 0 else {
+            throw FileProblem(file: definition.file, message: "image size \(imageSize) must be a positive multiple of \(inputMultiple), "
+                              + "at most \(ModelLimits.maximumImageSize)")
+        }
+        guard batch >= 1 else { throw FileProblem(file: definition.file, message: "batch \(batch) must be at least 1") }
+        var side = definition.spd ? imageSize / 2 : imageSize
+        var elements = [("conv1", ModelLimits.elements(batch: batch, side: side, channels: 64))]
+        for (stage, (width, blocks)) in zip(ResNetDefinition.stageWidths, definition.layers).enumerated() {
+            if stage > 0 { side = max(side / 2, 1) }
+            let perTensor = ModelLimits.elements(batch: batch, side: side, channels: width * definition.block.expansion)
+            let (total, overflow) = perTensor.multipliedReportingOverflow(by: 3 * blocks)
+            elements.append(("conv\(stage + 2)_x", overflow ? Int.max : total))
+        }
+        try ModelLimits.checkActivations(elements, imageSize: imageSize, batch: batch, file: definition.file)
+    }
 
     private func checkInput(_ s: TensorShape) throws {
         guard s.c == 3 else {

@@ -11,6 +11,8 @@ public struct BuiltRow: Sendable {
     public let module: String
     public let arguments: [String]
     public let outputChannels: Int
+    /// Input pixels per output pixel along each side.
+    public let downsampling: Int
     public let parameterCount: Int
 }
 
@@ -41,7 +43,12 @@ public final class DetectionModel {
     /// Builds the model; `classes` overrides the file's nc. Parameters are initialised with `seed`.
     public init(definition: ModelDefinition, classes: Int? = nil, seed: UInt64 = 0, context: ModelContext = ModelContext()) throws {
         var definition = definition
-        if let classes { definition.classes = classes }
+        if let classes {
+            guard (1...ModelLimits.maximumClasses).contains(classes) else {
+                throw FileProblem(file: definition.file, message: "the number of classes must be from 1 to \(ModelLimits.maximumClasses), got \(classes)")
+            }
+            definition.classes = classes
+        }
         self.definition = definition
         self.context = context
         let built = try DetectionModelBuilder(definition: definition, context: context).build()
@@ -70,7 +77,7 @@ public final class DetectionModel {
         for (i, row) in rows.dropLast().enumerated() {
             for (j, source) in row.from.enumerated() where source >= 0 { inputGradientsOf[i][j] = gradients[source] }
         }
-        context.state.finalize()
+        try context.state.finalize(file: definition.file)
         var random = SeededGenerator(seed: seed)
         for layer in layers { (layer as? Initializable)?.initialize(&random) }
         let strides = (0..<detect.levels).map { maximumStride >> (detect.levels - 1 - $0) }
@@ -106,6 +113,17 @@ public final class DetectionModel {
             layers[i].backward(gradients[i], inputGradients: inputGradientsOf[i], accumulate: accumulateOf[i])
             gradientsReady?(state.parameterCount - parametersBefore[i])
         }
+    }
+
+    public func checkFits(imageSize: Int, batch: Int) throws {
+        guard (1...ModelLimits.maximumImageSize).contains(imageSize), imageSize % maximumStride == 0 else {
+            throw FileProblem(file: definition.file, message: "image size \(imageSize) must be a positive multiple of the model's stride \(maximumStride), "
+                              + "at most \(ModelLimits.maximumImageSize)")
+        }
+        guard batch >= 1 else { throw FileProblem(file: definition.file, message: "batch \(batch) must be at least 1") }
+        try ModelLimits.checkActivations(rows.dropLast().map { row in
+            ("row \(row.index) (\(row.module))", ModelLimits.elements(batch: batch, side: imageSize / row.downsampling, channels: row.outputChannels))
+        }, imageSize: imageSize, batch: batch, file: definition.file)
     }
 
     /// Output shapes of the last forward pass per row (nil for the Detect row).

@@ -51,9 +51,15 @@ public struct ModelDefinition: Sendable {
         guard let dictionary = root as? [String: Any] else { throw fail("expected a mapping with nc, depth_multiple, width_multiple, anchors, backbone, head") }
         let known: Set<String> = ["nc", "depth_multiple", "width_multiple", "anchors", "backbone", "head", "ch"]
         if let unknown = dictionary.keys.sorted().first(where: { !known.contains($0) }) { throw fail("unknown key '\(unknown)'") }
-        guard let nc = dictionary["nc"] as? Int, nc >= 1 else { throw fail("'nc' must be a positive integer") }
-        guard let depth = ModelDefinition.number(dictionary["depth_multiple"]), depth > 0 else { throw fail("'depth_multiple' must be a positive number") }
-        guard let width = ModelDefinition.number(dictionary["width_multiple"]), width > 0 else { throw fail("'width_multiple' must be a positive number") }
+        guard let nc = dictionary["nc"] as? Int, (1...ModelLimits.maximumClasses).contains(nc) else {
+            throw fail("'nc' must be an integer from 1 to \(ModelLimits.maximumClasses)")
+        }
+        guard let depth = ModelDefinition.number(dictionary["depth_multiple"]), depth > 0, depth <= ModelLimits.maximumMultiple else {
+            throw fail("'depth_multiple' must be a number above 0 and at most \(Int(ModelLimits.maximumMultiple))")
+        }
+        guard let width = ModelDefinition.number(dictionary["width_multiple"]), width > 0, width <= ModelLimits.maximumMultiple else {
+            throw fail("'width_multiple' must be a number above 0 and at most \(Int(ModelLimits.maximumMultiple))")
+        }
         classes = nc
         depthMultiple = depth
         widthMultiple = width
@@ -63,7 +69,11 @@ public struct ModelDefinition: Sendable {
                       case let numbers = values.compactMap(ModelDefinition.number), numbers.count == values.count else {
                     throw fail("anchors level \(i) must be a list of w,h pixel pairs")
                 }
+                guard numbers.allSatisfy({ $0.isFinite && $0 > 0 }) else { throw fail("anchors level \(i) must hold positive finite sizes, got \(values)") }
                 return numbers
+            }
+            if let first = anchors.first, let other = anchors.firstIndex(where: { $0.count != first.count }) {
+                throw fail("anchors level \(other) has \(anchors[other].count / 2) anchors, level 0 has \(first.count / 2): every level needs the same number")
             }
         } else if dictionary["anchors"] == nil {
             anchors = []
@@ -98,7 +108,9 @@ public struct ModelDefinition: Sendable {
             if let single = row[0] as? Int { from = [single] } else if let many = row[0] as? [Int], !many.isEmpty { from = many } else {
                 throw fail("\(section) row \(i): 'from' must be an integer or a list of integers")
             }
-            guard let number = row[1] as? Int, number >= 1 else { throw fail("\(section) row \(i): 'number' must be a positive integer") }
+            guard let number = row[1] as? Int, (1...ModelLimits.maximumRepeats).contains(number) else {
+                throw fail("\(section) row \(i): 'number' must be an integer from 1 to \(ModelLimits.maximumRepeats)")
+            }
             guard let module = row[2] as? String else { throw fail("\(section) row \(i): module must be a name") }
             guard let arguments = row[3] as? [Any] else { throw fail("\(section) row \(i): args must be a list") }
             return LayerRow(from: from, number: number, module: module, arguments: arguments.map(argument))

@@ -1,3 +1,4 @@
+import Support
 import Tensor
 
 /// How the optimizer treats a parameter (YOLOv5's three parameter groups).
@@ -35,7 +36,8 @@ public struct StateEntry: Sendable {
     public let layout: StateLayout
     /// Offset in the arena of its kind (parameters/gradients, buffers, or the counter index).
     public fileprivate(set) var offset: Int
-    public var count: Int { shape.reduce(1, *) }
+    /// Elements (the product of the shape), computed once with overflow checks when registered.
+    public fileprivate(set) var count = 0
 }
 
 /// A handle to a registered entry.
@@ -57,6 +59,14 @@ public final class ModelState {
     public private(set) var bufferCount = 0
     public private(set) var isFinalized = false
 
+    /// The most elements (parameters and buffers together) a model may register: 2^31, 8 GiB of float32 weights,
+    /// which training multiplies by four (gradients, optimizer moments). A model file asking for more is refused
+    /// before anything that size is allocated.
+    public static let maximumElements = 1 << 31
+    /// The first entry whose shape was invalid or that took the registered elements past `maximumElements`.
+    public private(set) var firstOversizeEntry: String?
+    private var registeredElements = 0
+
     public init() {}
 
     /// Registers a trainable tensor (before `finalize`).
@@ -76,13 +86,26 @@ public final class ModelState {
 
     private func register(_ entry: StateEntry) -> StateReference {
         precondition(!isFinalized, "ModelState: \(entry.name) registered after finalize")
+        var entry = entry
+        var count = 1, overflow = entry.shape.contains { $0 < 0 }
+        for side in entry.shape where !overflow {
+            (count, overflow) = count.multipliedReportingOverflow(by: side)
+        }
+        if !overflow { (registeredElements, overflow) = registeredElements.addingReportingOverflow(count) }
+        if overflow || registeredElements > Self.maximumElements {
+            firstOversizeEntry = firstOversizeEntry ?? entry.name
+            count = 0
+        }
+        entry.count = count
         entries.append(entry)
         return StateReference(index: entries.count - 1)
     }
 
-    /// Assigns arena offsets (parameters in reverse registration order) and allocates the arenas, zeroed.
-    public func finalize() {
+    /// Assigns arena offsets (parameters in reverse registration order) and allocates the arenas, zeroed; refuses
+    /// (naming `file` and the entry) a model that registered more than `maximumElements`.
+    public func finalize(file: String) throws {
         precondition(!isFinalized)
+        if let entry = firstOversizeEntry { throw Self.oversize(entry: entry, file: file) }
         var parameterOffset = 0
         for i in entries.indices.reversed() where entries[i].kind.isParameter {
             entries[i].offset = parameterOffset
@@ -140,4 +163,12 @@ public final class ModelState {
 
 extension StateKind {
     public var isParameter: Bool { if case .parameter = self { return true } else { return false } }
+}
+
+extension ModelState {
+    /// The error for a model whose tensors up to `entry` exceed `maximumElements`.
+    static func oversize(entry: String, file: String) -> FileProblem {
+        FileProblem(file: file, message: "\(entry) takes the model past \(maximumElements) parameters and buffers "
+                    + "(\((maximumElements * 4) >> 30) GiB of float32), the most a model may have; its widths, kernels or repeats are too large")
+    }
 }

@@ -72,12 +72,12 @@ public struct ResNetDefinition: Sendable, Equatable {
         guard let blockName = dictionary["block"] as? String, let block = ResNetBlockKind(rawValue: blockName) else {
             throw fail("'block' must be basic or bottleneck, got \(dictionary["block"]!)")
         }
-        guard let layers = dictionary["layers"] as? [Int], layers.count == 4, layers.allSatisfy({ $0 >= 1 }) else {
-            throw fail("'layers' must list 4 positive block counts (conv2_x..conv5_x), got \(dictionary["layers"]!)")
+        guard let layers = dictionary["layers"] as? [Int], layers.count == 4, layers.allSatisfy({ (1...ModelLimits.maximumRepeats).contains($0) }) else {
+            throw fail("'layers' must list 4 block counts from 1 to \(ModelLimits.maximumRepeats) (conv2_x..conv5_x), got \(dictionary["layers"]!)")
         }
         guard let spd = dictionary["spd"] as? Bool else { throw fail("'spd' must be true or false, got \(dictionary["spd"]!)") }
-        guard let classes = dictionary["classes"] as? Int, !(dictionary["classes"] is Bool), classes >= 1 else {
-            throw fail("'classes' must be a positive integer, got \(dictionary["classes"]!)")
+        guard let classes = dictionary["classes"] as? Int, !(dictionary["classes"] is Bool), (1...ModelLimits.maximumClasses).contains(classes) else {
+            throw fail("'classes' must be an integer from 1 to \(ModelLimits.maximumClasses), got \(dictionary["classes"]!)")
         }
         let name = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
         self.init(name: name, block: block, layers: layers, spd: spd, classes: classes)

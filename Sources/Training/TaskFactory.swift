@@ -14,8 +14,9 @@ import TensorFiles
 public enum TaskFactory {
     /// The task for `modelFile`'s family with `classes` outputs (nil: the file's), weights initialised from `seed`.
     /// With a `dataset`, an error naming the file when the dataset is of the other kind; without one (benchmarks),
-    /// classification input is taken as it comes.
-    public static func task(modelFile: String, config: ExperimentConfig, dataset: Dataset?, classes: Int?, seed: UInt64) throws -> any TrainingTask {
+    /// classification input is taken as it comes. The model must take `config.imgsz` and fit `batch` images of it
+    /// in memory (`Model.checkFits`), checked before any activation is allocated.
+    public static func task(modelFile: String, config: ExperimentConfig, dataset: Dataset?, classes: Int?, seed: UInt64, batch: Int) throws -> any TrainingTask {
         func require(_ kind: DatasetManifest.Task, _ family: String) throws {
             guard let dataset, dataset.manifest.task != kind else { return }
             throw FileProblem(file: modelFile, message: "is a \(family) model but \(dataset.directory) is a \(dataset.manifest.task) dataset")
@@ -23,14 +24,16 @@ public enum TaskFactory {
         switch try AnyModelDefinition(contentsOf: modelFile) {
         case let .detection(definition):
             try require(.detect, "detection")
-            return try DetectionTask(model: DetectionModel(definition: definition, classes: classes, seed: seed), hyperparameters: config.hyp,
-                                     imageSize: config.imgsz)
+            let model = try DetectionModel(definition: definition, classes: classes, seed: seed)
+            try model.checkFits(imageSize: config.imgsz, batch: batch)
+            return try DetectionTask(model: model, hyperparameters: config.hyp, imageSize: config.imgsz)
         case let .classification(definition):
             try require(.classify, "classification")
             let augmentation = try dataset.map { try classificationAugmentation(config, dataset: $0) }
                 ?? ClassificationAugmentation(format: .rgb, preprocess: .none, cropPadding: 0, flipLeftRight: 0, rotationDegrees: 0)
-            return ClassificationTask(model: try ClassificationModel(definition: definition, classes: classes, seed: seed),
-                                      augmentation: augmentation, labelSmoothing: config.hyp.label_smoothing)
+            let model = try ClassificationModel(definition: definition, classes: classes, seed: seed)
+            try model.checkFits(imageSize: config.imgsz, batch: batch)
+            return ClassificationTask(model: model, augmentation: augmentation, labelSmoothing: config.hyp.label_smoothing)
         }
     }
 

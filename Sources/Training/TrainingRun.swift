@@ -21,7 +21,12 @@ public enum TrainingRun {
                    + "\(config.epochs) epochs, run directory \(runDirectory)")
             output(BLASCore.description)
         }
-        let task = try TaskFactory.task(modelFile: modelFile, config: config, dataset: dataset, classes: classes, seed: UInt64(config.seed))
+        let trainImages = try dataset.shards(split: config.trainSplit).reduce(0) { $0 + $1.samples }
+        guard config.batch <= trainImages else {
+            throw FileProblem(file: "\(dataset.directory)/dataset.json", message: "the '\(config.trainSplit)' split has \(trainImages) images, fewer than one batch of \(config.batch)")
+        }
+        let perRank = (config.batch + communicator.size - 1) / max(communicator.size, 1)
+        let task = try TaskFactory.task(modelFile: modelFile, config: config, dataset: dataset, classes: classes, seed: UInt64(config.seed), batch: perRank)
         return try start(config: config, task: task, dataset: dataset, communicator: communicator, runDirectory: runDirectory,
                          resume: resume, interactive: interactive, output: output)
     }

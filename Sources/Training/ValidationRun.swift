@@ -14,7 +14,7 @@ public enum ValidationRun {
         let images = try dataset.shards(split: split).reduce(0) { $0 + $1.samples }
         let classes = config.classes ?? dataset.manifest.classes.count
         guard classes >= 1 else { throw FileProblem(file: "\(dataset.directory)/dataset.json", message: "the dataset lists no classes") }
-        let task = try TaskFactory.task(modelFile: modelFile, config: config, dataset: dataset, classes: classes, seed: 0)
+        let task = try TaskFactory.task(modelFile: modelFile, config: config, dataset: dataset, classes: classes, seed: 0, batch: config.batch)
         if let detection = task as? DetectionTask { detection.nmsIoU = nmsIoU }
         if let classification = task as? ClassificationTask {
             let names = dataset.manifest.classes

@@ -124,7 +124,7 @@ final class DetectorTests: XCTestCase {
         assertThrows({ try Detector(modelFile: Fixtures.modelFile("resnet18"), weightsFile: Fixtures.goldenWeights) },
                      containing: ["resnet18.yaml", "is a classification model"])
         assertThrows({ try Detector(modelFile: yolo, weightsFile: Fixtures.goldenWeights, imageSize: 100) },
-                     containing: [yolo, "image size 100 is not a positive multiple of the model's stride 32"])
+                     containing: [yolo, "image size 100 must be a positive multiple of the model's stride 32"])
 
         let empty = "\(directory!)/empty"
         try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)

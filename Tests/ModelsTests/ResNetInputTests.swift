@@ -37,9 +37,9 @@ final class ResNetInputTests: XCTestCase {
     func testBadModelFilesNameFileAndField() throws {
         let cases: [(String, String)] = [
             ("family: resnet\nblock: wide\nlayers: [2, 2, 2, 2]\nspd: true\nclasses: 10", "'block' must be basic or bottleneck, got wide"),
-            ("family: resnet\nblock: basic\nlayers: [2, 2, 2]\nspd: true\nclasses: 10", "'layers' must list 4 positive block counts"),
+            ("family: resnet\nblock: basic\nlayers: [2, 2, 2]\nspd: true\nclasses: 10", "'layers' must list 4 block counts from 1 to 1000"),
             ("family: resnet\nblock: basic\nlayers: [2, 2, 2, 2]\nspd: yes please\nclasses: 10", "'spd' must be true or false"),
-            ("family: resnet\nblock: basic\nlayers: [2, 2, 2, 2]\nspd: true\nclasses: 0", "'classes' must be a positive integer, got 0"),
+            ("family: resnet\nblock: basic\nlayers: [2, 2, 2, 2]\nspd: true\nclasses: 0", "'classes' must be an integer from 1 to 1000000, got 0"),
             ("family: resnet\nblock: basic\nlayers: [2, 2, 2, 2]\nspd: true", "missing key 'classes'"),
             ("family: resnet\nblock: basic\nlayers: [2, 2, 2, 2]\nspd: true\nclasses: 10\nwidth: 2", "unknown key 'width'"),
             ("family: vgg\nblock: basic\nlayers: [2, 2, 2, 2]\nspd: true\nclasses: 10", "'family' must be resnet, got vgg"),

@@ -7,12 +7,12 @@ import XCTest
 final class OptimizerTests: XCTestCase {
     /// Two steps against PyTorch's SGD(momentum, nesterov, weight_decay) written out by hand: decay applies to the
     /// weight group only, each group uses its own learning rate.
-    func testNesterovStepsMatchPyTorchFormula() {
+    func testNesterovStepsMatchPyTorchFormula() throws {
         let state = ModelState()
         let weight = state.parameter("w", shape: [2], group: .weight)
         let bias = state.parameter("b", shape: [1], group: .bias)
         let scale = state.parameter("g", shape: [1], group: .batchNormWeight)
-        state.finalize()
+        try state.finalize(file: "test")
         state.values(weight).update(from: [1.0, -2.0], count: 2)
         state.values(bias).pointee = 0.5
         state.values(scale).pointee = 1
@@ -41,10 +41,10 @@ final class OptimizerTests: XCTestCase {
         XCTAssertEqual(state.values(scale).pointee, first - 0.01 * (0.3 + 0.9 * (0.9 * 0.3 + 0.3)), accuracy: 1e-7)
     }
 
-    func testGroupWithoutLearningRateIsFrozen() {
+    func testGroupWithoutLearningRateIsFrozen() throws {
         let state = ModelState()
         let weight = state.parameter("w", shape: [1], group: .weight)
-        state.finalize()
+        try state.finalize(file: "test")
         state.values(weight).pointee = 3
         state.gradient(weight).pointee = 1
         SGD(state: state, momentum: 0.9, weightDecay: 0).step(learningRates: [.bias: 1])
@@ -53,12 +53,12 @@ final class OptimizerTests: XCTestCase {
 
     /// Adam (L2 decay added to the gradient, YOLOv5's `--adam`) and AdamW (decoupled decay) against PyTorch's
     /// formulas written out in Double: two steps, decay on the weight group only.
-    func testAdamAndAdamWMatchPyTorchFormulas() {
+    func testAdamAndAdamWMatchPyTorchFormulas() throws {
         for decoupled in [false, true] {
             let state = ModelState()
             let weight = state.parameter("w", shape: [2], group: .weight)
             let bias = state.parameter("b", shape: [1], group: .bias)
-            state.finalize()
+            try state.finalize(file: "test")
             state.values(weight).update(from: [1.0, -2.0], count: 2)
             state.values(bias).pointee = 0.5
             let adam = AdamW(state: state, weightDecay: 0.1, decoupled: decoupled)
@@ -83,7 +83,7 @@ final class OptimizerTests: XCTestCase {
         }
         // The two decays differ by far more than that tolerance after two steps.
         let a = ModelState(), b = ModelState()
-        for state in [a, b] { _ = state.parameter("w", shape: [1], group: .weight); state.finalize() }
+        for state in [a, b] { _ = state.parameter("w", shape: [1], group: .weight); try state.finalize(file: "test") }
         for (state, decoupled) in [(a, false), (b, true)] {
             state.parameterBuffer[0] = 1
             let adam = AdamW(state: state, weightDecay: 0.5, decoupled: decoupled)
