@@ -57,7 +57,7 @@ let package = Package(
         // The same kernels (Sources/KernelsAVX512 links to Sources/Kernels' files) compiled for AVX-512.
         .target(name: "KernelsAVX512", dependencies: ["KernelInterface"], swiftSettings: avx512KernelFlags),
         // Tensor engine: NHWC storage, ops with paired forward/backward, GEMM through OpenBLAS, the kernel variant choice.
-        .target(name: "Support"),
+        .target(name: "Support", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "Tensor", dependencies: ["Support", "CBLAS", "KernelInterface", "Kernels", "KernelsAVX512"], swiftSettings: kernelFlags),
         // Weight and array files: safetensors (PyTorch state_dict names) and NumPy .npy.
         .target(name: "POSIXFiles", dependencies: ["Checksum"]),
@@ -69,17 +69,17 @@ let package = Package(
         // YOLOv5 v6.0 ComputeLoss with its gradient, on channels-last head outputs.
         .target(name: "DetectionLoss", swiftSettings: kernelFlags),
         // Models: YOLOv5-format model files and ResNets built into layer graphs over one parameter arena.
-        .target(name: "Models", dependencies: ["Support", "Tensor", "TensorFiles", .product(name: "Yams", package: "Yams")], swiftSettings: kernelFlags),
+        .target(name: "Models", dependencies: ["Support", "Tensor", "TensorFiles"], swiftSettings: kernelFlags),
         // Training: the step (forward, loss, backward), optimizers, schedules.
-        .target(name: "RunFormat", dependencies: ["Support", "POSIXFiles", "SampleStream", .product(name: "Yams", package: "Yams")]),
+        .target(name: "RunFormat", dependencies: ["Support", "POSIXFiles", "SampleStream"]),
         .target(name: "Optim", dependencies: ["Support", "Models", "Tensor", "RunFormat"], swiftSettings: kernelFlags),
-        .target(name: "Training", dependencies: ["Support", "RunFormat", "Optim", "Tensor", "Models", "DetectionLoss", "TensorFiles", "SampleStream", "Augment", "Imaging", "Detection", "Evaluation", "Distributed", "Shards", "Checksum", "POSIXFiles", .product(name: "Yams", package: "Yams")], swiftSettings: kernelFlags),
+        .target(name: "Training", dependencies: ["Support", "RunFormat", "Optim", "Tensor", "Models", "DetectionLoss", "TensorFiles", "SampleStream", "Augment", "Imaging", "Detection", "Evaluation", "Distributed", "Shards", "Checksum", "POSIXFiles"], swiftSettings: kernelFlags),
         // Images: JPEG/PNG/PPM decode and encode, resize, letterbox, NHWC float conversion, drawing.
         .target(name: "Imaging", dependencies: ["CTurboJPEG", "CPNG", "POSIXFiles"], swiftSettings: kernelFlags),
         // Detection post-processing: YOLOv5 non-max suppression, box rescaling, COCO results JSON.
         .target(name: "Detection", swiftSettings: kernelFlags),
         // Dataset converters (COCO, YOLO, CIFAR-10, IDX, folders), built-in Fashion-MNIST sets, inspect and verify.
-        .target(name: "Datasets", dependencies: ["Shards", "Imaging", "Support", "CZlib", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Datasets", dependencies: ["Shards", "Imaging", "Support", "CZlib"]),
         // COCO box metrics exactly as pycocotools computes them; classification accuracy and confusion.
         .target(name: "Evaluation", dependencies: ["Support", "Detection"]),
         // The per-rank sample stream: epoch order, windows, background prefetch, resumable positions.
@@ -91,7 +91,7 @@ let package = Package(
         // Benchmarks behind `spd bench`.
         .target(name: "Benchmarks", dependencies: ["Support", "RunFormat", "Optim", "Distributed", "Tensor", "Models", "Training", "DetectionLoss", "Augment", "Imaging", "SampleStream", "Shards"], swiftSettings: kernelFlags),
         // The coordinator: run queue (SQLite through GRDB), sweeps, scheduler, launcher, monitor, recovery, reports.
-        .target(name: "Coordinator", dependencies: ["Support", "Models", "Tensor", "RunFormat", "Shards", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Yams", package: "Yams")]),
+        .target(name: "Coordinator", dependencies: ["Support", "POSIXFiles", "Models", "Tensor", "RunFormat", "Shards", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Yams", package: "Yams")]),
         // Inference: detection on image files, run-directory checkpoints (listing, weights export).
         .target(name: "Inference", dependencies: ["Support", "Models", "Imaging", "Detection", "RunFormat", "Tensor", "TensorFiles", "Shards", "Checksum"]),
         // The command-line front end.

@@ -1,6 +1,7 @@
+import POSIXFiles
+import Support
 import Foundation
 import RunFormat
-import Yams
 
 /// What one finished run measured, read from its run directory: the best epoch of results.csv (by YOLOv5's
 /// fitness, 0.1 mAP@0.5 + 0.9 mAP@0.5:0.95: the epoch of the best checkpoint), the median images/s of
@@ -28,8 +29,8 @@ public struct RunResults: Equatable, Sendable {
     public init?(directory: String) throws {
         guard let best = try ResultsTable(contentsOf: "\(directory)/results.csv")?.bestDetectionMetrics() else { return nil }
         let configFile = "\(directory)/config.yaml"
-        guard let text = try? String(contentsOfFile: configFile, encoding: .utf8),
-              let config = (try? Yams.load(yaml: text)) as? [String: Any], let model = config["model"] as? String, let imageSize = config["imgsz"] as? Int else {
+        guard let text = try? readTextFile(configFile, limit: BoundedYAML.maximumBytes),
+              let config = (try? BoundedYAML.load(text, file: configFile)) as? [String: Any], let model = config["model"] as? String, let imageSize = config["imgsz"] as? Int else {
             throw CoordinatorError("\(configFile): missing or without model and imgsz")
         }
         let rates = Self.jsonLines("\(directory)/metrics.jsonl").compactMap { $0["images_per_second"] as? Double }.sorted()

@@ -1,6 +1,6 @@
+import POSIXFiles
 import Foundation
 import Support
-import Yams
 
 /// `spd status`: one line per run (state from the queue, progress from its events.jsonl) and the pool.
 public enum StatusTable {
@@ -40,8 +40,9 @@ public enum StatusTable {
 
     /// epochs from the run's config.yaml (written when training starts).
     private static func configuredEpochs(_ directory: String) -> Int? {
-        guard let text = try? String(contentsOfFile: "\(directory)/config.yaml", encoding: .utf8) else { return nil }
-        return ((try? Yams.load(yaml: text)) as? [String: Any])?["epochs"] as? Int
+        let file = "\(directory)/config.yaml"
+        guard let text = try? readTextFile(file, limit: BoundedYAML.maximumBytes) else { return nil }
+        return ((try? BoundedYAML.load(text, file: file)) as? [String: Any])?["epochs"] as? Int
     }
 
     private static func duration(_ seconds: Double) -> String {

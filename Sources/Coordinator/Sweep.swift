@@ -1,3 +1,4 @@
+import Support
 import Foundation
 import RunFormat
 import Yams
@@ -37,7 +38,7 @@ public struct SweepFile: Equatable, Sendable {
             throw CoordinatorError("\(path): \(FileManager.default.fileExists(atPath: path) ? "cannot read the file" : "no such experiment file")")
         }
         let root: Node?
-        do { root = try Yams.compose(yaml: text) } catch { throw CoordinatorError("\(path): not valid YAML: \(error)") }
+        root = try BoundedYAML.compose(text, file: path)
         guard let mapping = root?.mapping else { throw CoordinatorError("\(path): expected a mapping (an experiment, or 'sweep:')") }
         let fileName = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         let absolute = URL(fileURLWithPath: path).standardizedFileURL

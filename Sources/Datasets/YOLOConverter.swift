@@ -1,5 +1,5 @@
+import Support
 import Foundation
-import Yams
 
 /// Converts an ultralytics YOLO dataset into a detection dataset, images stored as their original bytes.
 ///
@@ -102,7 +102,7 @@ public enum YOLOConverter {
 
     static func yamlSource(_ path: String, names: [String]?) throws -> Source {
         let text = String(decoding: try InputFiles.read(path), as: UTF8.self)
-        guard let yaml = (try? Yams.load(yaml: text)) as? [String: Any] else { throw DatasetError.badInput(file: path, problem: "not a YAML mapping") }
+        guard let yaml = try BoundedYAML.load(text, file: path) as? [String: Any] else { throw DatasetError.badInput(file: path, problem: "not a YAML mapping") }
         let yamlDirectory = (path as NSString).deletingLastPathComponent
         var base = yaml["path"] as? String ?? yamlDirectory
         if !base.hasPrefix("/") { base = yamlDirectory + "/" + base }

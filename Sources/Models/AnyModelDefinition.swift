@@ -1,6 +1,5 @@
 import Foundation
 import Support
-import Yams
 
 /// Either kind of model file: a YOLOv5-format detection model or a ResNet classification model (a file with a
 /// `family` key), so a command can accept both.
@@ -11,7 +10,7 @@ public enum AnyModelDefinition: Sendable {
     /// Reads a model file and parses it as the kind it declares.
     public init(contentsOf path: String) throws {
         let text = try readModelFile(path)
-        let isResNet = ((try? Yams.load(yaml: text)) as? [String: Any])?["family"] != nil
+        let isResNet = (try BoundedYAML.load(text, file: path) as? [String: Any])?["family"] != nil
         self = isResNet ? .classification(try ResNetDefinition(yaml: text, file: path))
                         : .detection(try ModelDefinition(yaml: text, file: path))
     }

@@ -1,6 +1,5 @@
 import Foundation
 import Support
-import Yams
 
 /// One row of a YOLOv5-format model file: `[from, number, module, args]`.
 public struct LayerRow: Sendable {
@@ -47,7 +46,7 @@ public struct ModelDefinition: Sendable {
         self.file = file
         func fail(_ message: String) -> FileProblem { FileProblem(file: file, message: message) }
         let root: Any?
-        do { root = try Yams.load(yaml: yaml) } catch { throw fail("not valid YAML: \(error)") }
+        root = try BoundedYAML.load(yaml, file: file)
         guard let dictionary = root as? [String: Any] else { throw fail("expected a mapping with nc, depth_multiple, width_multiple, anchors, backbone, head") }
         let known: Set<String> = ["nc", "depth_multiple", "width_multiple", "anchors", "backbone", "head", "ch"]
         if let unknown = dictionary.keys.sorted().first(where: { !known.contains($0) }) { throw fail("unknown key '\(unknown)'") }

@@ -1,6 +1,5 @@
 import Foundation
 import Support
-import Yams
 
 /// The residual block of a ResNet: BasicBlock (two 3x3 convs) or BottleNeck (1x1, 3x3, 1x1 with expansion 4).
 public enum ResNetBlockKind: String, Sendable, CaseIterable {
@@ -62,7 +61,7 @@ public struct ResNetDefinition: Sendable, Equatable {
     public init(yaml: String, file: String) throws {
         func fail(_ message: String) -> FileProblem { FileProblem(file: file, message: message) }
         let root: Any?
-        do { root = try Yams.load(yaml: yaml) } catch { throw fail("not valid YAML: \(error)") }
+        root = try BoundedYAML.load(yaml, file: file)
         guard let dictionary = root as? [String: Any] else { throw fail("expected a mapping with " + Self.keys.joined(separator: ", ")) }
         if let unknown = dictionary.keys.sorted().first(where: { !Self.keys.contains($0) }) {
             throw fail("unknown key '\(unknown)' (a ResNet file has " + Self.keys.joined(separator: ", ") + ")")

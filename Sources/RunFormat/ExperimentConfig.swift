@@ -1,6 +1,5 @@
 import Foundation
 import Support
-import Yams
 
 /// One training run: model + data + hyperparameters + schedule, from configs/experiments/*.yaml with
 /// command-line overrides (`--set key=value`, `hyp.key=value` for hyperparameters). Unknown keys and bad values
@@ -91,7 +90,7 @@ public struct ExperimentConfig: Equatable, Sendable {
             throw FileProblem(file: path, message: FileManager.default.fileExists(atPath: path) ? "cannot read the file" : "no such file")
         }
         let root: Any?
-        do { root = try Yams.load(yaml: text) } catch { throw FileProblem(file: path, message: "not valid YAML: \(error)") }
+        root = try BoundedYAML.load(text, file: path)
         guard let values = root as? [String: Any] else { throw FileProblem(file: path, message: "expected a mapping of experiment settings") }
         self.init()
         name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
@@ -117,7 +116,7 @@ public struct ExperimentConfig: Equatable, Sendable {
             throw FileProblem(file: "command line", message: "override '\(override)' is not key=value")
         }
         let key = String(override[..<equals]), text = String(override[override.index(after: equals)...])
-        let value: Any = (try? Yams.load(yaml: text)).flatMap { $0 } ?? text
+        let value: Any = (try? BoundedYAML.load(text, file: "command line")).flatMap { $0 } ?? text
         if key.hasPrefix("hyp.") {
             try hyp.set(String(key.dropFirst(4)), value, file: "command line")
         } else if key == "hyp_file" {

@@ -1,6 +1,5 @@
 import Foundation
 import Support
-import Yams
 
 /// Training hyperparameters in YOLOv5's hyp-file vocabulary (configs/hyps/*.yaml), plus `label_smoothing` and
 /// `warmup_min_iterations`. Unknown keys are errors naming the file.
@@ -46,7 +45,7 @@ public struct Hyperparameters: Codable, Equatable, Sendable {
     public init(yaml: String, file: String) throws {
         self.init()
         let root: Any?
-        do { root = try Yams.load(yaml: yaml) } catch { throw FileProblem(file: file, message: "not valid YAML: \(error)") }
+        root = try BoundedYAML.load(yaml, file: file)
         guard let values = root as? [String: Any] else { throw FileProblem(file: file, message: "expected a mapping of hyperparameters") }
         for (key, value) in values.sorted(by: { $0.key < $1.key }) { try set(key, value, file: file) }
     }

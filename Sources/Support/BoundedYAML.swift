@@ -1,0 +1,97 @@
+import Yams
+
+/// Every YAML file the project reads (model files, experiments, hyperparameters, sweeps, data.yaml) goes through
+/// here: the text is checked before the parser sees it, so a hostile file can neither overflow the parser's stack
+/// (nesting deeper than `maximumDepth`), nor make it expand aliases without bound (aliases are refused: none of
+/// YOLOv5's or this project's files use them), nor be larger than `maximumBytes`.
+public enum BoundedYAML {
+    /// Nesting of blocks, sequences and flow collections together.
+    public static let maximumDepth = 64
+    /// The size of a YAML file's text.
+    public static let maximumBytes = 1 << 20
+
+    /// The parsed value of `text` (what `Yams.load` gives); errors name `file`.
+    public static func load(_ text: String, file: String) throws -> Any? {
+        try checkBounds(text, file: file)
+        do { return try Yams.load(yaml: text) } catch { throw FileProblem(file: file, message: "not valid YAML: \(error)") }
+    }
+
+    /// The node tree of `text` (what `Yams.compose` gives, with positions); errors name `file`.
+    public static func compose(_ text: String, file: String) throws -> Node? {
+        try checkBounds(text, file: file)
+        do { return try Yams.compose(yaml: text) } catch { throw FileProblem(file: file, message: "not valid YAML: \(error)") }
+    }
+
+    /// Refuses text over `maximumBytes`, nested deeper than `maximumDepth`, or holding an alias.
+    public static func checkBounds(_ text: String, file: String) throws {
+        func fail(_ line: Int, _ message: String) -> FileProblem { FileProblem(file: file, message: "line \(line): \(message)") }
+        let bytes = Array(text.utf8)
+        guard bytes.count <= maximumBytes else {
+            throw FileProblem(file: file, message: "\(bytes.count) bytes; a YAML file may have at most \(maximumBytes)")
+        }
+        let space = UInt8(ascii: " "), newline = UInt8(ascii: "\n"), dash = UInt8(ascii: "-")
+        let nodeStarts: [UInt8] = [space, UInt8(ascii: "["), UInt8(ascii: "{"), UInt8(ascii: ","), UInt8(ascii: ":")]
+        var blockIndents: [Int] = [], flowDepth = 0, line = 1, index = 0
+        while index < bytes.count {
+            // At a line start: block nesting from the indentation, plus one level per leading "- ".
+            var column = 0
+            while index < bytes.count, bytes[index] == space { index += 1; column += 1 }
+            guard index < bytes.count else { break }
+            if bytes[index] != newline, bytes[index] != UInt8(ascii: "#"), flowDepth == 0 {
+                while let last = blockIndents.last, last > column { blockIndents.removeLast() }
+                if blockIndents.last != column { blockIndents.append(column) }
+                var dashes = 0
+                while index + 1 < bytes.count, bytes[index] == dash, bytes[index + 1] == space {
+                    dashes += 1
+                    index += 2
+                    while index < bytes.count, bytes[index] == space { index += 1 }
+                }
+                if blockIndents.count + dashes > maximumDepth { throw fail(line, "nested deeper than \(maximumDepth) levels") }
+            }
+            // The rest of the line: flow collections, quoted scalars (a quote opens one only where a node starts),
+            // comments and aliases.
+            var previous = space
+            while index < bytes.count, bytes[index] != newline {
+                let byte = bytes[index]
+                switch byte {
+                case UInt8(ascii: "#") where previous == space:
+                    while index < bytes.count, bytes[index] != newline { index += 1 }
+                    continue
+                case UInt8(ascii: "'") where nodeStarts.contains(previous), UInt8(ascii: "\"") where nodeStarts.contains(previous):
+                    index = try skipQuoted(bytes, from: index, line: &line, fail: fail)
+                case UInt8(ascii: "["), UInt8(ascii: "{"):
+                    flowDepth += 1
+                    if blockIndents.count + flowDepth > maximumDepth { throw fail(line, "nested deeper than \(maximumDepth) levels") }
+                case UInt8(ascii: "]"), UInt8(ascii: "}"):
+                    flowDepth = max(flowDepth - 1, 0)
+                case UInt8(ascii: "*") where nodeStarts.contains(previous):
+                    if index + 1 < bytes.count, ![space, newline, UInt8(ascii: ","), UInt8(ascii: "]"), UInt8(ascii: "}")].contains(bytes[index + 1]) {
+                        throw fail(line, "YAML aliases (*name) are not accepted here: an alias can expand without bound")
+                    }
+                default: break
+                }
+                previous = byte
+                index += 1
+            }
+            line += 1
+            index += 1
+        }
+    }
+
+    /// The index of the closing quote of the quoted scalar opening at `start` (newlines inside advance `line`).
+    private static func skipQuoted(_ bytes: [UInt8], from start: Int, line: inout Int, fail: (Int, String) -> FileProblem) throws -> Int {
+        let quote = bytes[start], openingLine = line
+        var index = start + 1
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\n") { line += 1 }
+            if quote == UInt8(ascii: "\""), byte == UInt8(ascii: "\\") { index += 2; continue }
+            if byte == quote {
+                if quote == UInt8(ascii: "'"), index + 1 < bytes.count, bytes[index + 1] == quote { index += 2; continue }
+                return index
+            }
+            index += 1
+        }
+        throw fail(openingLine, "a quoted value is not closed")
+    }
+}
