@@ -87,11 +87,15 @@ public struct DatasetManifest: Codable, Equatable, Sendable {
         self.extra = extra
     }
 
-    /// Reads and decodes `path`. Throws `.missingManifest` or `.invalidManifest` naming the path and field.
+    /// The largest dataset.json read (a million shards' entries fit in far less).
+    public static let maximumBytes = 64 << 20
+
+    /// Reads (a regular file of at most `maximumBytes`) and decodes `path`. Throws `.missingManifest` or
+    /// `.invalidManifest` naming the path and field.
     public static func read(from path: String) throws -> DatasetManifest {
         let bytes: [UInt8]
         do {
-            bytes = try readWholeFile(path)
+            bytes = try ShardError.mapping { try readRegularFile(path, limit: maximumBytes) }
         } catch ShardError.system(_, "open", ENOENT, _) {
             throw ShardError.missingManifest(file: path)
         }
@@ -110,13 +114,6 @@ public struct DatasetManifest: Codable, Equatable, Sendable {
         var bytes = [UInt8](try encoder.encode(self))
         bytes.append(UInt8(ascii: "\n"))
         try ShardError.mapping { try writeAtomically(bytes, to: path) }
-    }
-
-    private static func readWholeFile(_ path: String) throws -> [UInt8] {
-        let file = try InputFile(path: path)
-        var bytes = [UInt8](repeating: 0, count: try file.size())
-        let count = try bytes.withUnsafeMutableBytes { try file.readFully(into: $0) }
-        return Array(bytes[..<count])
     }
 
     /// A dotted field path (`splits.train[0].sha256`) and a short reason for a decoding error.

@@ -1,6 +1,9 @@
 /// Reads a tar stream from a `ByteSource` member by member, without holding more than one member's contents.
 /// Header checksums are verified; directories are skipped; other non-regular members are errors.
 public final class TarReader {
+    /// The largest member a shard may hold (an image and its labels; COCO's largest photo is 1.2 MB). A header
+    /// claiming more is refused before anything that size is allocated.
+    public static let maximumMemberSize = 256 << 20
     private let source: ByteSource
     private let header = UnsafeMutableRawBufferPointer.allocate(byteCount: TarHeader.blockSize, alignment: 16)
     private let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
@@ -36,6 +39,10 @@ public final class TarReader {
             case .directory:
                 continue
             case let .file(member):
+                guard member.size <= Self.maximumMemberSize else {
+                    throw ShardError.invalidMember(file: path, member: member.name,
+                                                   reason: "its header says \(member.size) bytes, more than the \(Self.maximumMemberSize) a sample member may have")
+                }
                 current = member
                 unreadContents = member.size
                 unreadPadding = TarHeader.paddedSize(member.size) - member.size

@@ -35,6 +35,22 @@ final class CorruptShardTests: XCTestCase {
                                   mentions: ["train-000000.tar.zst", "offset 2048", "k1.cls"])
     }
 
+    /// A header claiming an 8 GB member is refused before anything that size is allocated.
+    func testOversizedMemberIsRefusedAtItsHeader() throws {
+        let directory = try makeTemporaryDirectory(self)
+        var tar = try makeTar([("k0.cls", [0x30]), ("k0.bin", small)])
+        // k0.bin's header starts at 1024: size field 77777777777 (8 GiB - 1), checksum recomputed.
+        let header = 1024
+        for (i, byte) in Array("77777777777\0".utf8).enumerated() { tar[header + 124 + i] = byte }
+        let sum = tar[header ..< header + 512].enumerated().reduce(0) { $0 + (148 ..< 156 ~= $1.offset ? 32 : Int($1.element)) }
+        for (i, byte) in Array(String(format: "%06o\0 ", sum).utf8).enumerated() { tar[header + 148 + i] = byte }
+        let path = directory + "/train-000000.tar.zst"
+        try writeCompressed(tar, to: path)
+        XCTAssertThrowsShardError(try ShardReader(path: path).next(), .invalidMember(
+            file: path, member: "k0.bin", reason: "its header says 8589934591 bytes, more than the 268435456 a sample member may have"),
+                                  mentions: ["train-000000.tar.zst", "k0.bin"])
+    }
+
     func testTruncatedMemberNamesFileAndMember() throws {
         let directory = try makeTemporaryDirectory(self)
         let tar = try makeTar([("k0.cls", [0x30]), ("k1.bin", small)], finished: false)
