@@ -1,4 +1,6 @@
 import Foundation
+import POSIXFiles
+import Shards
 
 /// Converts a COCO instances JSON plus its image directory into a detection dataset.
 ///
@@ -45,7 +47,12 @@ public enum COCOConverter {
     ) throws -> Report {
         let validation = try valFraction.map { try ValidationSplit(fraction: $0, seed: options.seed) }
         let coco = try COCOFile(contentsOf: annotations)
-        let imageDirectory = images ?? (annotations as NSString).deletingLastPathComponent
+        let annotationsDirectory = (annotations as NSString).deletingLastPathComponent
+        let imageDirectory = images ?? (annotationsDirectory.isEmpty ? "." : annotationsDirectory)
+        // A file_name must stay inside the image directory: relative, without '..'.
+        if let outside = coco.images.first(where: { $0.fileName.hasPrefix("/") || $0.fileName.split(separator: "/").contains("..") || $0.fileName.isEmpty }) {
+            throw DatasetError.badInput(file: annotations, problem: "image \(outside.id): file_name '\(outside.fileName)' is not a path inside the image directory")
+        }
         var report = Report(images: coco.images.count, instances: coco.annotations.count, categories: coco.categories.count)
         options.log("\(annotations): \(coco.images.count) images, \(coco.annotations.count) instances, \(coco.categories.count) categories")
 
@@ -68,7 +75,7 @@ public enum COCOConverter {
         ) { builder in
             for image in coco.images {
                 let path = imageDirectory + "/" + image.fileName
-                guard let bytes = FileManager.default.contents(atPath: path).map([UInt8].init) else {
+                guard let bytes = try? readRegularFile(path, limit: TarReader.maximumMemberSize) else {
                     report.missingImages += 1
                     if report.missingImages <= 5 { options.log("missing image: \(path)") }
                     continue

@@ -97,6 +97,7 @@ public final class DatasetBuilder {
     }
 
     private func finish(extra: [String: String]) throws -> DatasetManifest {
+        guard samples > 0 else { throw DatasetError.badOutput(directory: directory, problem: "no sample could be converted, so nothing was written") }
         for (split, writer) in writers.sorted(by: { $0.key < $1.key }) {
             let shards = try writer.finish()
             manifest.splits[split] = shards

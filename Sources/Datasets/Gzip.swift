@@ -7,8 +7,12 @@ enum Gzip {
         bytes.count >= 2 && bytes[0] == 0x1F && bytes[1] == 0x8B
     }
 
-    /// The decompressed contents of gzip `bytes` (concatenated members included). `file` names errors.
-    static func decompress(_ bytes: [UInt8], file: String) throws -> [UInt8] {
+    /// The most bytes a gzip input may decompress to (MNIST's largest file is 47 MB): a gzip bomb stops here.
+    static let maximumOutput = 4 << 30
+
+    /// The decompressed contents of gzip `bytes` (concatenated members included), at most `limit` bytes. `file`
+    /// names errors.
+    static func decompress(_ bytes: [UInt8], file: String, limit: Int = maximumOutput) throws -> [UInt8] {
         var stream = z_stream()
         // 15 window bits + 16: gzip wrapper only.
         var status = inflateInit2_(&stream, 15 + 16, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
@@ -27,6 +31,9 @@ enum Gzip {
                     stream.avail_out = UInt32(out.count)
                     status = inflate(&stream, Z_NO_FLUSH)
                     return out.count - Int(stream.avail_out)
+                }
+                guard output.count + produced <= limit else {
+                    throw DatasetError.badInput(file: file, problem: "decompresses to more than \(limit) bytes")
                 }
                 output.append(contentsOf: buffer[..<produced])
                 if status == Z_STREAM_END {

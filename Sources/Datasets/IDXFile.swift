@@ -13,7 +13,13 @@ struct IDXFile {
         let headerSize = 4 + 4 * count
         guard count > 0, bytes.count >= headerSize else { throw DatasetError.badInput(file: path, problem: "truncated IDX header") }
         dimensions = (0 ..< count).map { axis in bytes[4 + 4 * axis ..< 8 + 4 * axis].reduce(0) { $0 << 8 | Int($1) } }
-        let expected = dimensions.reduce(1, *)
+        // The product is checked: four 32-bit dimensions can overflow Int.
+        var expected = 1
+        for dimension in dimensions {
+            let (product, overflow) = expected.multipliedReportingOverflow(by: dimension)
+            guard !overflow else { throw DatasetError.badInput(file: path, problem: "IDX dimensions \(dimensions) overflow: no file holds that many values") }
+            expected = product
+        }
         guard bytes.count - headerSize == expected else {
             throw DatasetError.badInput(file: path, problem: "IDX dimensions \(dimensions) need \(expected) values, the file has \(bytes.count - headerSize)")
         }

@@ -1,13 +1,19 @@
 import Foundation
+import POSIXFiles
 
 /// Reading converter input: whole files, directory listings, image files.
 enum InputFiles {
-    /// The bytes of `path`, or `DatasetError.badInput` naming it.
+    /// The largest input file read whole (COCO's instances_train2017.json is 448 MB).
+    static let maximumFileSize = 2 << 30
+
+    /// The bytes of the regular file `path` (at most `maximumFileSize`), or `DatasetError.badInput` naming it;
+    /// a FIFO or device is refused without blocking.
     static func read(_ path: String) throws -> [UInt8] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw DatasetError.badInput(file: path, problem: isDirectory(path) ? "is a directory" : "cannot be read (missing or unreadable)")
+        do {
+            return try readRegularFile(path, limit: maximumFileSize)
+        } catch let error as FileAccessError {
+            throw DatasetError.badInput(file: path, problem: isDirectory(path) ? "is a directory" : error.reason)
         }
-        return [UInt8](data)
     }
 
     /// The lines of a text file, without trailing whitespace; empty lines dropped.

@@ -66,7 +66,7 @@ final class SmallConverterTests: XCTestCase {
 
         try writeFile(root + "/bad/test_batch.bin", [1, 2, 3])
         XCTAssertThrowsError(try CIFAR10Converter.convert(from: root + "/bad", out: root + "/out2", options: testOptions())) {
-            XCTAssertEqual("\($0)", "\(root)/bad/data_batch_1.bin: cannot be read (missing or unreadable)")
+            XCTAssertEqual("\($0)", "\(root)/bad/data_batch_1.bin: open failed: No such file or directory")
         }
     }
 
