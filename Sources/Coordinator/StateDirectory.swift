@@ -9,8 +9,17 @@ public struct StateDirectory: Sendable {
     public let path: String
 
     /// Creates the directory when needed.
-    public init(path: String) throws {
+    /// The state directory at `path` (`~` expanded), made when `create` (the daemon and `submit`); the commands that
+    /// only read it (status, logs, report, cancel) pass false, so a mistyped path is an error instead of a new,
+    /// empty state directory.
+    public init(path: String, create: Bool = true) throws {
         self.path = URL(fileURLWithPath: (path as NSString).expandingTildeInPath).standardizedFileURL.path
+        if !create {
+            guard FileManager.default.fileExists(atPath: "\(self.path)/queue.sqlite") else {
+                throw CoordinatorError("\(self.path): no coordinator state here (no queue.sqlite); runs are submitted with spd submit --state DIR")
+            }
+            return
+        }
         do { try FileManager.default.createDirectory(atPath: self.path, withIntermediateDirectories: true) } catch {
             throw CoordinatorError("\(self.path): cannot create the state directory: \(error.localizedDescription)")
         }

@@ -7,6 +7,12 @@ public enum BLAS {
         openblas_set_num_threads(Int32(max(count, 1)))
     }
 
+    /// The most threads this OpenBLAS build runs (its MAX_THREADS; 64 when the build does not say).
+    public static var maximumThreads: Int {
+        guard let range = configuration.range(of: "MAX_THREADS=") else { return 64 }
+        return Int(configuration[range.upperBound...].prefix { $0.isNumber }) ?? 64
+    }
+
     /// The number of threads OpenBLAS will use.
     public static var threads: Int { Int(openblas_get_num_threads()) }
 

@@ -15,8 +15,7 @@ struct BenchCommand: ParsableCommand {
         var imgsz = 320
         @Option(help: "Batch size.")
         var batch = 8
-        @Option(help: "OpenBLAS threads.")
-        var threads = 1
+        @OptionGroup var threads: ThreadsOption
     }
 
     struct Ops: ParsableCommand {
@@ -29,7 +28,7 @@ struct BenchCommand: ParsableCommand {
 
         func run() throws {
             try reportingErrors {
-                BLAS.setThreads(options.threads)
+                options.threads.apply()
                 try OpsBenchmark(modelFile: resolveModelFile(options.model), imageSize: options.imgsz, batch: options.batch, repeats: repeats).run { print($0) }
             }
         }
@@ -47,7 +46,7 @@ extension BenchCommand {
 
         func run() throws {
             try reportingErrors {
-                BLAS.setThreads(options.threads)
+                options.threads.apply()
                 try TrainBenchmark(modelFile: resolveModelFile(options.model), imageSize: options.imgsz, batch: options.batch, steps: steps).run { print($0) }
             }
         }

@@ -8,8 +8,9 @@ struct StateOption: ParsableArguments {
     @Option(help: "The coordinator's state directory (run queue, run directories, reports).")
     var state = "~/.spd/coordinator"
 
-    func open() throws -> (StateDirectory, RunQueue) {
-        let directory = try StateDirectory(path: state)
+    /// The state directory and its queue; `create` makes them (the daemon, submit), otherwise they must exist.
+    func open(create: Bool = false) throws -> (StateDirectory, RunQueue) {
+        let directory = try StateDirectory(path: state, create: create)
         return (directory, try directory.openQueue())
     }
 }
@@ -43,6 +44,19 @@ struct CoordinatorCommand: ParsableCommand {
     @Option(name: .customLong("kill-grace"), help: "Seconds between SIGTERM and SIGKILL when stopping a run.") var killGrace = 10.0
     @Option(help: "The mpirun to launch multi-rank runs with.") var mpirun = "mpirun"
 
+    func validate() throws {
+        for (name, seconds) in [("--poll", poll), ("--heartbeat-timeout", heartbeatTimeout), ("--max-backoff", maxBackoff)] {
+            guard seconds.isFinite, seconds > 0, seconds <= 86_400 * 7 else { throw ValidationError("\(name) must be seconds above 0 and at most a week, got \(seconds)") }
+        }
+        for (name, seconds) in [("--backoff", backoff), ("--kill-grace", killGrace)] {
+            guard seconds.isFinite, seconds >= 0, seconds <= 86_400 else { throw ValidationError("\(name) must be seconds from 0 to a day, got \(seconds)") }
+        }
+        for (name, count) in [("--max-restarts", maxRestarts), ("--host-failures", hostFailures), ("--max-bypass", maxBypass)] {
+            guard (0...1000).contains(count) else { throw ValidationError("\(name) must be from 0 to 1000, got \(count)") }
+        }
+        if hostFailures == 0 { throw ValidationError("--host-failures must be at least 1") }
+    }
+
     func run() throws {
         try reportingErrors {
             var options = CoordinatorOptions()
@@ -54,7 +68,7 @@ struct CoordinatorCommand: ParsableCommand {
             options.maxBypass = maxBypass
             options.killGrace = killGrace
             let hosts = try Hostfile.load(hostfile)
-            let (directory, queue) = try state.open()
+            let (directory, queue) = try state.open(create: true)
             let lock = try directory.lockDaemon()
             defer { close(lock) }
             try queue.setHosts(hosts)
@@ -91,7 +105,7 @@ struct SubmitCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let (directory, queue) = try state.open()
+            let (directory, queue) = try state.open(create: true)
             let pool = try queue.hosts().reduce(0) { $0 + $1.slots }
             let cwd = FileManager.default.currentDirectoryPath
             let runsDirectory = runs.map { URL(fileURLWithPath: $0, relativeTo: URL(fileURLWithPath: cwd)).standardizedFileURL.path } ?? directory.runsPath

@@ -28,14 +28,14 @@ struct DetectCommand: ParsableCommand {
     @Option(help: "Class names file, one name per line.") var classes: String?
     @Option(help: "Dataset directory whose dataset.json names the classes.") var data: String?
     @Option(help: "Output directory.") var out = "runs/detect"
-    @Option(help: "OpenBLAS threads.") var threads = 1
+    @OptionGroup var threads: ThreadsOption
 
     func validate() throws {
         if classes != nil && data != nil { throw ValidationError("give --classes or --data, not both") }
     }
 
     func run() throws {
-        BLAS.setThreads(threads)
+        threads.apply()
         try reportingErrors {
             let detector = try Detector(modelFile: resolveModelFile(cfg), weightsFile: try WeightsLocation.resolve(weights), imageSize: imgsz)
             let names = try ClassNames.load(namesFile: classes, datasetDirectory: data, classCount: detector.classCount)

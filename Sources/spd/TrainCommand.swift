@@ -38,14 +38,14 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Override the seed.") var seed: Int?
     @Flag(name: .customLong("skip-bad"), help: "Leave out samples that fail to decode (and unreadable shards); count and report them at each epoch end.")
     var skipBad = false
-    @Option(help: "OpenBLAS threads per rank.") var threads = 1
+    @OptionGroup var threads: ThreadsOption
     @Option(help: "Progress display: bar (redrawn line), log (periodic lines) or auto (bar on a terminal, log under mpirun or a pipe).")
     var progress: ProgressStyle = .auto
 
     enum ProgressStyle: String, ExpressibleByArgument { case auto, bar, log }
 
     func run() throws {
-        BLAS.setThreads(threads)
+        threads.apply()
         let communicator: Communicator
         do {
             communicator = MPICommunicator.launchedByMPI ? try MPICommunicator() : LocalCommunicator()

@@ -26,10 +26,10 @@ struct ValCommand: ParsableCommand {
     @Option(help: "Images per batch (default: the run's batch, else 32).") var batch: Int?
     @Option(help: "NMS IoU threshold (detection).") var iou: Float = 0.65
     @Option(help: "Also write the metrics, losses and report as JSON to this file.") var json: String?
-    @Option(help: "OpenBLAS threads.") var threads = 1
+    @OptionGroup var threads: ThreadsOption
 
     func run() throws {
-        BLAS.setThreads(threads)
+        threads.apply()
         try reportingErrors {
             let (config, modelFile) = try configuration()
             let weightsFile = try WeightsLocation.resolve(weights)
