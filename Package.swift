@@ -57,7 +57,7 @@ let package = Package(
         // The same kernels (Sources/KernelsAVX512 links to Sources/Kernels' files) compiled for AVX-512.
         .target(name: "KernelsAVX512", dependencies: ["KernelInterface"], swiftSettings: avx512KernelFlags),
         // Tensor engine: NHWC storage, ops with paired forward/backward, GEMM through OpenBLAS, the kernel variant choice.
-        .target(name: "Support", dependencies: [.product(name: "Yams", package: "Yams")]),
+        .target(name: "Support", dependencies: ["POSIXFiles", .product(name: "Yams", package: "Yams")]),
         .target(name: "Tensor", dependencies: ["Support", "CBLAS", "KernelInterface", "Kernels", "KernelsAVX512"], swiftSettings: kernelFlags),
         // Weight and array files: safetensors (PyTorch state_dict names) and NumPy .npy.
         .target(name: "POSIXFiles", dependencies: ["Checksum"]),

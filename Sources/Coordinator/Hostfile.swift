@@ -1,3 +1,4 @@
+import Support
 import Foundation
 
 /// One host of the pool and how many ranks it may run at once.
@@ -45,9 +46,6 @@ public enum Hostfile {
 
     /// Reads and parses a hostfile.
     public static func load(_ path: String) throws -> [HostSlots] {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw CoordinatorError("\(path): \(FileManager.default.fileExists(atPath: path) ? "cannot read the hostfile" : "no such hostfile")")
-        }
-        return try parse(text, file: path)
+        try parse(try readSettingsFile(path), file: path)
     }
 }

@@ -34,11 +34,7 @@ public struct SweepFile: Equatable, Sendable {
 
     /// Reads `path`; a file without a `sweep:` key is a single run of that experiment.
     public init(contentsOf path: String) throws {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw CoordinatorError("\(path): \(FileManager.default.fileExists(atPath: path) ? "cannot read the file" : "no such experiment file")")
-        }
-        let root: Node?
-        root = try BoundedYAML.compose(text, file: path)
+        let root = try BoundedYAML.compose(try readSettingsFile(path), file: path)
         guard let mapping = root?.mapping else { throw CoordinatorError("\(path): expected a mapping (an experiment, or 'sweep:')") }
         let fileName = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         let absolute = URL(fileURLWithPath: path).standardizedFileURL

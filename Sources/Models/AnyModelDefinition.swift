@@ -9,7 +9,7 @@ public enum AnyModelDefinition: Sendable {
 
     /// Reads a model file and parses it as the kind it declares.
     public init(contentsOf path: String) throws {
-        let text = try readModelFile(path)
+        let text = try readSettingsFile(path)
         let isResNet = (try BoundedYAML.load(text, file: path) as? [String: Any])?["family"] != nil
         self = isResNet ? .classification(try ResNetDefinition(yaml: text, file: path))
                         : .detection(try ModelDefinition(yaml: text, file: path))
@@ -24,9 +24,3 @@ public enum AnyModelDefinition: Sendable {
     }
 }
 
-/// A model file's text, or an error naming the file.
-func readModelFile(_ path: String) throws -> String {
-    do { return try String(contentsOfFile: path, encoding: .utf8) } catch {
-        throw FileProblem(file: path, message: FileManager.default.fileExists(atPath: path) ? "cannot read: \(error.localizedDescription)" : "no such file")
-    }
-}

@@ -86,11 +86,7 @@ public struct ModelDefinition: Sendable {
 
     /// Reads a model file from disk.
     public init(contentsOf path: String) throws {
-        let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw FileProblem(file: path, message: FileManager.default.fileExists(atPath: path) ? "cannot read: \(error.localizedDescription)" : "no such file")
-        }
-        try self.init(yaml: text, file: path)
+        try self.init(yaml: try readSettingsFile(path), file: path)
     }
 
     private static func number(_ value: Any?) -> Double? {

@@ -85,6 +85,6 @@ public struct ResNetDefinition: Sendable, Equatable {
 
     /// Reads a model file from disk.
     public init(contentsOf path: String) throws {
-        try self.init(yaml: try readModelFile(path), file: path)
+        try self.init(yaml: try readSettingsFile(path), file: path)
     }
 }

@@ -85,12 +85,7 @@ public struct ExperimentConfig: Equatable, Sendable {
 
     /// Reads an experiment file and applies `overrides` ("key=value", "hyp.key=value").
     public init(contentsOf path: String, overrides: [String] = [], repositoryRoot: String? = nil) throws {
-        let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw FileProblem(file: path, message: FileManager.default.fileExists(atPath: path) ? "cannot read the file" : "no such file")
-        }
-        let root: Any?
-        root = try BoundedYAML.load(text, file: path)
+        let root = try BoundedYAML.load(try readSettingsFile(path), file: path)
         guard let values = root as? [String: Any] else { throw FileProblem(file: path, message: "expected a mapping of experiment settings") }
         self.init()
         name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
@@ -208,16 +203,27 @@ public struct ExperimentConfig: Equatable, Sendable {
         func fail(_ message: String) -> FileProblem { FileProblem(file: source, message: message) }
         if model.isEmpty { throw fail("'model' is required (a model file or a name under configs/models)") }
         if data.isEmpty { throw fail("'data' is required (a dataset directory made by `spd data make`)") }
-        if epochs < 1 { throw fail("'epochs' must be at least 1, got \(epochs)") }
-        if batch < 1 { throw fail("'batch' must be at least 1, got \(batch)") }
-        if watchdogSeconds < 0 { throw fail("'watchdog_seconds' must be 0 (off) or positive, got \(watchdogSeconds)") }
-        if nominalBatch < 1 { throw fail("'nominal_batch' must be at least 1, got \(nominalBatch)") }
-        if imgsz < 1 { throw fail("'imgsz' must be positive, got \(imgsz)") }
-        if schedule == .step && milestones.isEmpty { throw fail("'schedule: step' needs 'milestones' (epochs)") }
-        if cropPadding < 0 { throw fail("'crop_padding' must be 0 or more, got \(cropPadding)") }
-        if window < 1 || valEvery < 1 || logEvery < 1 || keepCheckpoints < 1 || replicaCheckEvery < 1 || bucketMB <= 0 {
-            throw fail("window, val_every, log_every, keep_checkpoints, replica_check_every and bucket_mb must be positive")
+        // Every setting has a domain; a value outside it names the key (NaN and infinities are outside every one).
+        let counts: [(String, Int, ClosedRange<Int>)] = [
+            ("epochs", epochs, 1...100_000), ("batch", batch, 1...1_000_000), ("nominal_batch", nominalBatch, 1...1_000_000),
+            ("imgsz", imgsz, 1...(1 << 15)), ("classes", classes ?? 1, 1...1_000_000), ("window", window, 1...1_000_000),
+            ("val_every", valEvery, 1...100_000), ("log_every", logEvery, 1...1_000_000_000), ("keep_checkpoints", keepCheckpoints, 1...1000),
+            ("replica_check_every", replicaCheckEvery, 1...1_000_000_000), ("checkpoint_every_steps", checkpointEverySteps, 0...1_000_000_000),
+            ("crop_padding", cropPadding, 0...1024), ("max_steps_per_epoch", maxStepsPerEpoch, 0...1_000_000_000),
+            ("stop_after_iterations", stopAfterIterations, 0...Int(Int32.max)),
+        ]
+        for (key, value, domain) in counts where !domain.contains(value) {
+            throw fail("'\(key)' must be from \(domain.lowerBound) to \(domain.upperBound), got \(value)")
         }
+        let numbers: [(String, Double, ClosedRange<Double>)] = [
+            ("gamma", gamma, 0...1), ("checkpoint_every_minutes", checkpointEveryMinutes, 0...100_000), ("bucket_mb", bucketMB, 0.001...4096),
+            ("watchdog_seconds", watchdogSeconds, 0...86_400),
+        ]
+        for (key, value, domain) in numbers where !domain.contains(value) {
+            throw fail("'\(key)' must be a number from \(domain.lowerBound) to \(domain.upperBound), got \(value)")
+        }
+        if schedule == .step && milestones.isEmpty { throw fail("'schedule: step' needs 'milestones' (epochs)") }
+        if let bad = milestones.first(where: { !(1...epochs).contains($0) }) { throw fail("'milestones' must be epochs from 1 to \(epochs), got \(bad)") }
     }
 
     /// The learning-rate schedule this configuration names.

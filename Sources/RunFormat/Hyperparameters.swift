@@ -37,9 +37,7 @@ public struct Hyperparameters: Codable, Equatable, Sendable {
 
     /// Reads a hyp file; every key must be known.
     public init(contentsOf path: String) throws {
-        let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch { throw FileProblem(file: path, message: "cannot read the file") }
-        try self.init(yaml: text, file: path)
+        try self.init(yaml: try readSettingsFile(path), file: path)
     }
 
     public init(yaml: String, file: String) throws {
@@ -61,25 +59,33 @@ public struct Hyperparameters: Codable, Equatable, Sendable {
         guard let path = Hyperparameters.fields[key] else {
             throw FileProblem(file: file, message: "unknown hyperparameter '\(key)' (known: \(Hyperparameters.fields.keys.sorted().joined(separator: ", ")))")
         }
-        switch path {
-        case let .double(keyPath): self[keyPath: keyPath] = try number()
+        let v = try number()
+        // NaN and infinities are outside every domain.
+        guard path.domain.contains(v) else {
+            throw FileProblem(file: file, message: "'\(key)' must be a number from \(path.domain.lowerBound) to \(path.domain.upperBound), got \(value)")
+        }
+        switch path.field {
+        case let .double(keyPath): self[keyPath: keyPath] = v
         case let .int(keyPath):
-            let v = try number()
             guard v == v.rounded() else { throw FileProblem(file: file, message: "'\(key)' must be a whole number, got \(value)") }
             self[keyPath: keyPath] = Int(v)
         }
     }
 
     private enum Field { case double(WritableKeyPath<Hyperparameters, Double>), int(WritableKeyPath<Hyperparameters, Int>) }
-    private static var fields: [String: Field] { [
-        "lr0": .double(\.lr0), "lrf": .double(\.lrf), "momentum": .double(\.momentum), "weight_decay": .double(\.weight_decay),
-        "warmup_epochs": .double(\.warmup_epochs), "warmup_min_iterations": .int(\.warmup_min_iterations),
-        "warmup_momentum": .double(\.warmup_momentum), "warmup_bias_lr": .double(\.warmup_bias_lr), "box": .double(\.box),
-        "cls": .double(\.cls), "cls_pw": .double(\.cls_pw), "obj": .double(\.obj), "obj_pw": .double(\.obj_pw),
-        "anchor_t": .double(\.anchor_t), "fl_gamma": .double(\.fl_gamma), "label_smoothing": .double(\.label_smoothing),
-        "hsv_h": .double(\.hsv_h), "hsv_s": .double(\.hsv_s), "hsv_v": .double(\.hsv_v), "degrees": .double(\.degrees),
-        "translate": .double(\.translate), "scale": .double(\.scale), "shear": .double(\.shear), "perspective": .double(\.perspective),
-        "flipud": .double(\.flipud), "fliplr": .double(\.fliplr), "mosaic": .double(\.mosaic), "mixup": .double(\.mixup),
+    /// Each hyperparameter and its domain: rates and gains are not negative, probabilities and fractions lie in
+    /// [0, 1], angles in degrees; the upper bounds are far above any recipe's.
+    private static var fields: [String: (field: Field, domain: ClosedRange<Double>)] { [
+        "lr0": (.double(\.lr0), 0...10), "lrf": (.double(\.lrf), 0...10), "momentum": (.double(\.momentum), 0...1),
+        "weight_decay": (.double(\.weight_decay), 0...1), "warmup_epochs": (.double(\.warmup_epochs), 0...10_000),
+        "warmup_min_iterations": (.int(\.warmup_min_iterations), 0...1e9), "warmup_momentum": (.double(\.warmup_momentum), 0...1),
+        "warmup_bias_lr": (.double(\.warmup_bias_lr), 0...10), "box": (.double(\.box), 0...1000), "cls": (.double(\.cls), 0...1000),
+        "cls_pw": (.double(\.cls_pw), 0...1000), "obj": (.double(\.obj), 0...1000), "obj_pw": (.double(\.obj_pw), 0...1000),
+        "anchor_t": (.double(\.anchor_t), 1...1000), "fl_gamma": (.double(\.fl_gamma), 0...10), "label_smoothing": (.double(\.label_smoothing), 0...1),
+        "hsv_h": (.double(\.hsv_h), 0...1), "hsv_s": (.double(\.hsv_s), 0...1), "hsv_v": (.double(\.hsv_v), 0...1),
+        "degrees": (.double(\.degrees), 0...180), "translate": (.double(\.translate), 0...1), "scale": (.double(\.scale), 0...0.99),
+        "shear": (.double(\.shear), 0...45), "perspective": (.double(\.perspective), 0...0.1), "flipud": (.double(\.flipud), 0...1),
+        "fliplr": (.double(\.fliplr), 0...1), "mosaic": (.double(\.mosaic), 0...1), "mixup": (.double(\.mixup), 0...1),
     ] }
 }
 

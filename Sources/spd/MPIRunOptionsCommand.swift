@@ -32,11 +32,7 @@ struct MPIRunOptionsCommand: ParsableCommand {
             if allocation {
                 hosts = .allocation
             } else if let hostfile {
-                let text: String
-                do { text = try String(contentsOfFile: hostfile, encoding: .utf8) } catch {
-                    throw CoordinatorError("\(hostfile): cannot read the hostfile")
-                }
-                hosts = .hostfile(path: hostfile, hosts: try Hostfile.parse(text, file: hostfile))
+                hosts = .hostfile(path: hostfile, hosts: try Hostfile.load(hostfile))
             } else {
                 hosts = .local(slots: ProcessInfo.processInfo.activeProcessorCount)
             }

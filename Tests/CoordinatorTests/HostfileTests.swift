@@ -29,6 +29,6 @@ final class HostfileTests: XCTestCase {
                 XCTAssertEqual("\($0)", "empty: the hostfile has no slots (expected lines like 'localhost slots=2')")
             }
         }
-        XCTAssertThrowsError(try Hostfile.load("/nonexistent/hosts")) { XCTAssertEqual("\($0)", "/nonexistent/hosts: no such hostfile") }
+        XCTAssertThrowsError(try Hostfile.load("/nonexistent/hosts")) { XCTAssertEqual("\($0)", "/nonexistent/hosts: no such file") }
     }
 }

@@ -88,6 +88,6 @@ final class SweepTests: XCTestCase {
                 XCTAssertTrue("\(error)".hasPrefix("\(directory)/\(expected)"), "\(error)")
             }
         }
-        XCTAssertThrowsError(try SweepFile(contentsOf: "\(directory)/none.yaml")) { XCTAssertEqual("\($0)", "\(directory)/none.yaml: no such experiment file") }
+        XCTAssertThrowsError(try SweepFile(contentsOf: "\(directory)/none.yaml")) { XCTAssertEqual("\($0)", "\(directory)/none.yaml: no such file") }
     }
 }

@@ -60,4 +60,39 @@ final class ExperimentConfigTests: XCTestCase {
             XCTAssertTrue("\(error)".hasPrefix("\(file): 'reference_quirks' must be a list of: lr_epoch_lag, epoch_start_zero_grad ('lr_lag' is none of them)"), "\(error)")
         }
     }
+
+    /// Every setting and hyperparameter has a domain; NaN, infinities, negative rates and absurd sizes are errors
+    /// naming the key and the file (they trained on before, and 1e300 was written back as Int.min).
+    func testSettingsOutsideTheirDomainsAreErrors() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("domain-\(UUID().uuidString).yaml").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let cases: [(String, String)] = [
+            ("hyp:\n  lr0: .nan", "'lr0' must be a number from 0.0 to 10.0, got nan"),
+            ("hyp:\n  lr0: -0.01", "'lr0' must be a number from 0.0 to 10.0, got -0.01"),
+            ("hyp:\n  obj: .inf", "'obj' must be a number from 0.0 to 1000.0, got inf"),
+            ("hyp:\n  warmup_min_iterations: 1e300", "'warmup_min_iterations' must be a number from 0.0 to 1000000000.0, got 1e+300"),
+            ("hyp:\n  fliplr: 1.5", "'fliplr' must be a number from 0.0 to 1.0, got 1.5"),
+            ("hyp:\n  anchor_t: 0.5", "'anchor_t' must be a number from 1.0 to 1000.0, got 0.5"),
+            ("epochs: 0", "'epochs' must be from 1 to 100000, got 0"),
+            ("imgsz: 100000000", "'imgsz' must be from 1 to 32768, got 100000000"),
+            ("log_every: -5", "'log_every' must be from 1 to 1000000000, got -5"),
+            ("checkpoint_every_minutes: -1", "'checkpoint_every_minutes' must be a number from 0.0 to 100000.0, got -1.0"),
+            ("watchdog_seconds: .nan", "'watchdog_seconds' must be a number from 0.0 to 86400.0, got nan"),
+            ("bucket_mb: 0", "'bucket_mb' must be a number from 0.001 to 4096.0, got 0.0"),
+            ("classes: 0", "'classes' must be from 1 to 1000000, got 0"),
+            ("schedule: step\nmilestones: [0, 5]", "'milestones' must be epochs from 1 to 10, got 0"),
+        ]
+        for (setting, message) in cases {
+            try "model: yolov5-spd-n\ndata: d\n\(setting)\n".write(toFile: file, atomically: true, encoding: .utf8)
+            XCTAssertThrowsError(try ExperimentConfig(contentsOf: file, repositoryRoot: TestFixtures.repositoryRoot.path), setting) {
+                XCTAssertTrue("\($0)".hasSuffix(message), "\($0) should end with \(message)")
+                XCTAssertTrue("\($0)".hasPrefix(file), "\($0)")
+            }
+        }
+        // A command-line override is checked the same way.
+        try "model: yolov5-spd-n\ndata: d\n".write(toFile: file, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try ExperimentConfig(contentsOf: file, overrides: ["hyp.momentum=2"], repositoryRoot: TestFixtures.repositoryRoot.path)) {
+            XCTAssertTrue("\($0)".hasSuffix("'momentum' must be a number from 0.0 to 1.0, got 2"), "\($0)")
+        }
+    }
 }
