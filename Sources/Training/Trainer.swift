@@ -132,6 +132,12 @@ public final class Trainer<Task: TrainingTask> {
         try gradientSum.finish()
         let outcome: StepOutcome
         (outcome, stopAgreed) = try sync.wholeBatch(share)
+        // Every rank holds the same summed losses, so every rank stops here together, before the update.
+        if let bad = outcome.losses.firstIndex(where: { !$0.isFinite }) {
+            throw TrainingDiverged(epoch: batch.epoch, step: batch.step, iteration: progress.iteration, loss: task.lossNames[bad],
+                                   value: outcome.losses[bad],
+                                   lastCheckpoint: checkpointPolicy.lastIteration >= 0 ? CheckpointStore.name(step: checkpointPolicy.lastIteration) : nil)
+        }
         let optimizerStart = monotonicSeconds()
         let applied = update.apply(to: state, settings: settings, progress: &progress, batchStep: batch.step)
         let optimizerSeconds = monotonicSeconds() - optimizerStart
@@ -172,7 +178,9 @@ public final class Trainer<Task: TrainingTask> {
                                                  parameters: update.ema?.parameters ?? Array(task.state.parameterBuffer),
                                                  buffers: update.ema?.buffers ?? Array(task.state.bufferBuffer))
                 (row.metrics, row.validationLosses) = (outcome.metrics, outcome.losses)
-                isBest = outcome.fitness > (progress.bestFitness ?? -.infinity)
+                // A validation with a non-finite loss, metric or fitness (diverged weights) is never the best.
+                let finite = outcome.fitness.isFinite && outcome.losses.allSatisfy(\.isFinite) && outcome.metrics.allSatisfy(\.isFinite)
+                isBest = finite && outcome.fitness > (progress.bestFitness ?? -.infinity)
                 if isBest { progress.bestFitness = outcome.fitness }
                 logger.validated(outcome)
             }

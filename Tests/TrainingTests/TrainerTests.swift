@@ -55,6 +55,28 @@ final class TrainerTests: XCTestCase {
                               interactive: false) { _ in }
     }
 
+    /// A loss that becomes NaN stops the run at that step, before the optimizer applies it, naming the loss and
+    /// the step; no checkpoint holds the diverged weights and nothing is marked best.
+    func testNonFiniteLossStopsTheRunAtThatStep() throws {
+        var (config, model) = try detectionConfig(epochs: 2)
+        let classes = try Dataset(directory: config.resolve(config.data)).manifest.classes.count
+        let poisoned = try DetectionModel(definition: ModelDefinition(contentsOf: model), classes: classes)
+        poisoned.state.parameterBuffer[0] = .nan
+        let weights = directory.appendingPathComponent("nan.safetensors").path
+        try poisoned.state.save(to: weights)
+        config.weights = weights
+        let run = directory.appendingPathComponent("run").path
+        XCTAssertThrowsError(try train(config, model: model, run: run)) { error in
+            let diverged = error as? TrainingDiverged
+            XCTAssertEqual(diverged?.iteration, 0)
+            XCTAssertEqual(diverged?.epoch, 0)
+            XCTAssertTrue("\(error)".hasPrefix("training diverged: box_loss is NaN at epoch 1, step 1 (iteration 1); nothing of this step was applied"), "\(error)")
+        }
+        let checkpoints = (try? FileManager.default.contentsOfDirectory(atPath: "\(run)/checkpoints")) ?? []
+        XCTAssertTrue(checkpoints.filter { $0.hasPrefix("step-") }.isEmpty, "\(checkpoints)")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(run)/checkpoints/best"))
+    }
+
     func testDetectionRunWritesItsRunDirectory() throws {
         let (config, model) = try detectionConfig(epochs: 2)
         let run = directory.appendingPathComponent("run").path
