@@ -71,7 +71,7 @@ let package = Package(
         // Models: YOLOv5-format model files and ResNets built into layer graphs over one parameter arena.
         .target(name: "Models", dependencies: ["Support", "Tensor", "TensorFiles"], swiftSettings: kernelFlags),
         // Training: the step (forward, loss, backward), optimizers, schedules.
-        .target(name: "RunFormat", dependencies: ["Support", "POSIXFiles", "SampleStream"]),
+        .target(name: "RunFormat", dependencies: ["Support", "POSIXFiles", "TensorFiles", "SampleStream"]),
         .target(name: "Optim", dependencies: ["Support", "Models", "Tensor", "RunFormat"], swiftSettings: kernelFlags),
         .target(name: "Training", dependencies: ["Support", "RunFormat", "Optim", "Tensor", "Models", "DetectionLoss", "TensorFiles", "SampleStream", "Augment", "Imaging", "Detection", "Evaluation", "Distributed", "Shards", "Checksum", "POSIXFiles"], swiftSettings: kernelFlags),
         // Images: JPEG/PNG/PPM decode and encode, resize, letterbox, NHWC float conversion, drawing.
@@ -110,7 +110,7 @@ let package = Package(
         .testTarget(name: "SampleStreamTests", dependencies: ["SampleStream", "Shards", "TestSupport"]),
         .testTarget(name: "DistributedTests", dependencies: ["Distributed", "TestSupport"]),
         .testTarget(name: "OptimTests", dependencies: ["Optim", "Models", "Tensor", "RunFormat"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Support", "RunFormat", "Optim", "Training", "Models", "Tensor", "DetectionLoss", "TensorFiles", "Distributed", "Imaging", "Shards", "Datasets", "Augment", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Support", "POSIXFiles", "RunFormat", "Optim", "Training", "Models", "Tensor", "DetectionLoss", "TensorFiles", "Distributed", "Imaging", "Shards", "Datasets", "Augment", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Support", "Models", "Tensor", "TensorFiles", "TestSupport"]),
         .testTarget(name: "ChecksumTests", dependencies: ["Checksum", "TestSupport"]),
         .testTarget(name: "ShardsTests", dependencies: ["Shards", "Checksum", "TestSupport"]),

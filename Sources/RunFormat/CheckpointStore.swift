@@ -1,6 +1,7 @@
 import Foundation
 import POSIXFiles
 import SampleStream
+import TensorFiles
 
 /// Everything besides tensors that a resumed run needs, saved as checkpoints/step-N/state.json.
 public struct TrainingProgress: Codable, Equatable, Sendable {
@@ -52,6 +53,23 @@ public struct TrainingProgress: Codable, Equatable, Sendable {
         epochSeconds = 0
     }
 
+    /// What is wrong with values a state.json holds (edited by hand, or hostile), or nil: positions, counts and times
+    /// are not negative, an optimizer step is not after the iteration, the finished epochs' rows match the
+    /// position, the world and batch are positive, and every number is finite.
+    public var problem: String? {
+        if position.epoch < 0 || position.step < 0 { return "its position (epoch \(position.epoch), step \(position.step)) is negative" }
+        if iteration < 0 || optimizerSteps < 0 || emaUpdates < 0 || epochBatches < 0 {
+            return "a count is negative (iteration \(iteration), optimizer steps \(optimizerSteps), EMA updates \(emaUpdates), batches \(epochBatches))"
+        }
+        if lastOptimizerIteration < -1 || lastOptimizerIteration > iteration { return "its last optimizer iteration \(lastOptimizerIteration) is outside -1...\(iteration)" }
+        if optimizerSteps > iteration + 1 { return "it records \(optimizerSteps) optimizer steps in \(iteration) iterations" }
+        if results.count != position.epoch { return "it has \(results.count) finished epochs' results at epoch \(position.epoch)" }
+        if worldSize < 1 || globalBatch < 1 { return "world size \(worldSize) and global batch \(globalBatch) must be positive" }
+        let numbers = epochLossSums + [epochSeconds, savedAt] + (bestFitness.map { [$0] } ?? [])
+        if numbers.contains(where: { !$0.isFinite }) || epochSeconds < 0 { return "it holds a number that is not finite (or a negative time)" }
+        return nil
+    }
+
     public static func start(worldSize: Int, globalBatch: Int, identity: String, lossCount: Int) -> TrainingProgress {
         TrainingProgress(position: StreamPosition(epoch: 0, step: 0), iteration: 0, lastOptimizerIteration: -1, optimizerSteps: 0, emaUpdates: 0,
                          bestFitness: nil, bestCheckpoint: nil, results: [], epochLossSums: [Double](repeating: 0, count: lossCount),
@@ -85,7 +103,8 @@ public struct CheckpointStore {
     /// the store records each file's sha256 in state.json, adds DONE, fsyncs, renames the directory into place and
     /// points `last` (and `best`) at it. On any failure it removes what it wrote and leaves earlier checkpoints
     /// untouched.
-    public func write(name: String, progress: TrainingProgress, isBest: Bool, writeFiles: (_ directory: String) throws -> Void) throws {
+    /// `parameterCount` (the model's) is recorded so that a reader can check every optimizer tensor against it.
+    public func write(name: String, progress: TrainingProgress, parameterCount: Int, isBest: Bool, writeFiles: (_ directory: String) throws -> Void) throws {
         let temporary = "\(directory)/.tmp-\(name)-\(getpid())"
         removeTreeIgnoringErrors(temporary)
         do {
@@ -95,7 +114,7 @@ public struct CheckpointStore {
             for file in try FileManager.default.contentsOfDirectory(atPath: temporary).sorted() where file.hasSuffix(".safetensors") {
                 files[file] = try sha256(ofFile: "\(temporary)/\(file)").hex
             }
-            let record = CheckpointRecord(progress: progress, files: files)
+            let record = CheckpointRecord(progress: progress, files: files, parameterCount: parameterCount)
             try writeAtomically(Array(try JSONEncoder.sorted.encode(record)), to: "\(temporary)/state.json")
             try writeAtomically(Array("complete\n".utf8), to: "\(temporary)/DONE")
             try syncDirectory(temporary)
@@ -134,15 +153,26 @@ public struct CheckpointStore {
         for name in names().dropFirst(keep) where name != best { removeTreeIgnoringErrors("\(directory)/\(name)") }
     }
 
-    /// Checks a checkpoint (DONE, state.json, every file's sha256, identity) and returns its progress.
-    public func validate(_ name: String, identity: String?) throws -> TrainingProgress {
+    /// The largest state.json read (its results rows grow by one per epoch; a 10,000-epoch run's is a few MB).
+    static let maximumRecordBytes = 64 << 20
+
+    /// Checks a checkpoint (DONE, state.json and its values, every file's sha256, identity; every optimizer tensor
+    /// against `parameterCount`, the model's, or else the count state.json records) and returns its progress.
+    public func validate(_ name: String, identity: String?, parameterCount: Int? = nil) throws -> TrainingProgress {
         let path = "\(directory)/\(name)"
         func problem(_ reason: String) -> CheckpointProblem { CheckpointProblem(checkpoint: path, reason: reason) }
         guard FileManager.default.fileExists(atPath: "\(path)/DONE") else { throw problem("no DONE marker (it was being written when the run stopped)") }
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: "\(path)/state.json")) } catch { throw problem("state.json is missing or unreadable") }
+        let bytes: [UInt8]
+        do { bytes = try readRegularFile("\(path)/state.json", limit: Self.maximumRecordBytes) } catch let error as FileAccessError {
+            throw problem("state.json: \(error.reason)")
+        }
         let record: CheckpointRecord
-        do { record = try JSONDecoder().decode(CheckpointRecord.self, from: data) } catch { throw problem("state.json is not valid: \(error)") }
+        do { record = try JSONDecoder().decode(CheckpointRecord.self, from: Data(bytes)) } catch { throw problem("state.json is not valid: \(error)") }
+        if let reason = record.progress.problem { throw problem("state.json is not valid: \(reason)") }
+        // Files are named inside the checkpoint directory only, so a state.json cannot have files elsewhere hashed.
+        if let outside = record.files.keys.first(where: { $0.contains("/") || $0.hasPrefix(".") || !$0.hasSuffix(".safetensors") }) {
+            throw problem("state.json names '\(outside)', which is not a tensor file of the checkpoint directory")
+        }
         for (file, expected) in record.files.sorted(by: { $0.key < $1.key }) {
             let actual: String
             do { actual = try sha256(ofFile: "\(path)/\(file)").hex } catch { throw problem("\(file) is missing or unreadable") }
@@ -150,6 +180,13 @@ public struct CheckpointStore {
         }
         if let identity, record.progress.identity != identity {
             throw problem("it belongs to a different configuration (model, data, classes, image size, seed or hyperparameters differ)")
+        }
+        if let expected = parameterCount ?? record.parameterCount, record.files["optimizer.safetensors"] != nil {
+            let optimizer: SafeTensorsFile
+            do { optimizer = try SafeTensorsFile(contentsOf: "\(path)/optimizer.safetensors") } catch { throw problem("\(error)") }
+            if let wrong = optimizer.tensors.first(where: { $0.shape.reduce(1, { $0 &* $1 }) != expected }) {
+                throw problem("optimizer.safetensors: \(wrong.name) has shape \(wrong.shape), the model has \(expected) parameters")
+            }
         }
         return record.progress
     }
@@ -163,10 +200,10 @@ public struct CheckpointStore {
     }
 
     /// The newest checkpoint that validates, and the reasons newer ones were skipped.
-    public func newestValid(identity: String?) -> Search {
+    public func newestValid(identity: String?, parameterCount: Int? = nil) -> Search {
         var skipped: [CheckpointProblem] = []
         for name in names() {
-            do { return Search(found: (name, try validate(name, identity: identity)), skipped: skipped) } catch let error as CheckpointProblem {
+            do { return Search(found: (name, try validate(name, identity: identity, parameterCount: parameterCount)), skipped: skipped) } catch let error as CheckpointProblem {
                 skipped.append(error)
             } catch {
                 skipped.append(CheckpointProblem(checkpoint: "\(directory)/\(name)", reason: "\(error)"))
@@ -182,10 +219,12 @@ public struct CheckpointStore {
     }
 }
 
-/// state.json of a checkpoint: the training progress and each tensor file's sha256.
+/// state.json of a checkpoint: the training progress, each tensor file's sha256, and the model's parameter count
+/// (absent in checkpoints written before version 0.7).
 public struct CheckpointRecord: Codable, Sendable {
     public var progress: TrainingProgress
     public var files: [String: String]
+    public var parameterCount: Int?
 }
 
 extension JSONEncoder {

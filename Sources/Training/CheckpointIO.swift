@@ -21,7 +21,7 @@ extension CheckpointStore {
     /// `write(name:progress:isBest:writeFiles:)`).
     public func write(name: String, state: ModelState, ema: ModelEMA?, optimizer: Optimizer, accumulator: GradientAccumulator, progress: TrainingProgress,
                       isBest: Bool) throws {
-        try write(name: name, progress: progress, isBest: isBest) { temporary in
+        try write(name: name, progress: progress, parameterCount: state.parameterCount, isBest: isBest) { temporary in
             try state.save(to: "\(temporary)/model.safetensors")
             if let ema {
                 let tensors = ema.parameters.withUnsafeBufferPointer { p in

@@ -56,7 +56,7 @@ struct RunStart {
     /// Rank 0: the newest valid checkpoint when the mode allows one; errors when the mode and what exists disagree.
     private func findCheckpoint(_ mode: ResumeMode, state: ModelState) throws -> LoadedCheckpoint? {
         for path in checkpoints.removeUnfinishedWrites() { logger.say("resume: removed \(path), a checkpoint write that did not finish") }
-        let search = checkpoints.newestValid(identity: identity)
+        let search = checkpoints.newestValid(identity: identity, parameterCount: state.parameterCount)
         for problem in search.skipped { logger.say("resume: skipping \(problem)") }
         let refusal: String?
         switch (mode, search.found) {

@@ -1,5 +1,7 @@
 import Distributed
 import Foundation
+import POSIXFiles
+import TensorFiles
 import Training
 import XCTest
 import RunFormat
@@ -73,6 +75,62 @@ final class CheckpointTests: XCTestCase {
         data[data.count - 3] ^= 0x10
         try data.write(to: URL(fileURLWithPath: optimizer))
         try assertResumesFromOlder(run, because: "optimizer.safetensors is damaged")
+    }
+
+    /// state.json of the newest checkpoint, edited by `edit` (a hostile or careless hand), written back.
+    private func editState(_ run: String, _ edit: (inout [String: Any]) throws -> Void) throws {
+        let path = "\(run)/checkpoints/step-000000004/state.json"
+        var json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
+        try edit(&json)
+        try JSONSerialization.data(withJSONObject: json).write(to: URL(fileURLWithPath: path))
+    }
+
+    /// Values edited into state.json make the checkpoint invalid (resume falls back; the list says why) instead of
+    /// crashing the resumed run.
+    func testEditedStateValuesAreInvalid() throws {
+        let (run, store) = try makeRun()
+        try editState(run) { json in
+            var progress = json["progress"] as! [String: Any]
+            progress["position"] = ["epoch": -3, "step": 0]
+            json["progress"] = progress
+        }
+        XCTAssertThrowsError(try store.validate("step-000000004", identity: nil)) {
+            XCTAssertTrue("\($0)".hasSuffix("state.json is not valid: its position (epoch -3, step 0) is negative"), "\($0)")
+        }
+        try assertResumesFromOlder(run, because: "its position (epoch -3, step 0) is negative")
+    }
+
+    /// An optimizer state of the wrong size, its checksum recomputed to match, is refused: by the parameter count
+    /// state.json records, and on resume by the model's own count even when that record is removed too.
+    func testOptimizerStateOfTheWrongSizeIsInvalid() throws {
+        let (run, store) = try makeRun()
+        let optimizer = "\(run)/checkpoints/step-000000004/optimizer.safetensors"
+        try SafeTensorsWriter.write(tensors: [NamedTensor(name: "momentum_buffer", shape: [7], floats: [Float](repeating: 0, count: 7))], to: optimizer)
+        let digest = try sha256(ofFile: optimizer).hex
+        try editState(run) { json in
+            var files = json["files"] as! [String: String]
+            files["optimizer.safetensors"] = digest
+            json["files"] = files
+        }
+        XCTAssertThrowsError(try store.validate("step-000000004", identity: nil)) {
+            XCTAssertTrue("\($0)".contains("optimizer.safetensors: momentum_buffer has shape [7], the model has "), "\($0)")
+        }
+        try editState(run) { json in json.removeValue(forKey: "parameterCount") }
+        XCTAssertNoThrow(try store.validate("step-000000004", identity: nil), "without a recorded count only the model can tell")
+        try assertResumesFromOlder(run, because: "optimizer.safetensors: momentum_buffer has shape [7]")
+    }
+
+    /// A state.json naming a file outside its checkpoint directory does not get it hashed.
+    func testStateNamingFilesOutsideItsDirectoryIsInvalid() throws {
+        let (run, store) = try makeRun()
+        try editState(run) { json in
+            var files = json["files"] as! [String: String]
+            files["../../../../etc/passwd"] = String(repeating: "0", count: 64)
+            json["files"] = files
+        }
+        XCTAssertThrowsError(try store.validate("step-000000004", identity: nil)) {
+            XCTAssertTrue("\($0)".hasSuffix("state.json names '../../../../etc/passwd', which is not a tensor file of the checkpoint directory"), "\($0)")
+        }
     }
 
     func testMissingDoneMarkerFallsBack() throws {
