@@ -93,7 +93,7 @@ let package = Package(
         // The coordinator: run queue (SQLite through GRDB), sweeps, scheduler, launcher, monitor, recovery, reports.
         .target(name: "Coordinator", dependencies: ["Support", "POSIXFiles", "Models", "Tensor", "RunFormat", "Shards", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Yams", package: "Yams")]),
         // Inference: detection on image files, run-directory checkpoints (listing, weights export).
-        .target(name: "Inference", dependencies: ["Support", "Models", "Imaging", "Detection", "RunFormat", "Tensor", "TensorFiles", "Shards", "Checksum"]),
+        .target(name: "Inference", dependencies: ["Support", "POSIXFiles", "Models", "Imaging", "Detection", "RunFormat", "Tensor", "TensorFiles", "Shards", "Checksum"]),
         // The command-line front end.
         .executableTarget(name: "spd", dependencies: [
             "Support", "POSIXFiles", "Tensor", "TensorFiles", "Models", "Training", "RunFormat", "DetectionLoss", "Detection", "Distributed", "Benchmarks", "Datasets", "Evaluation", "Coordinator", "Inference",

@@ -1,5 +1,6 @@
 import Checksum
 import Foundation
+import POSIXFiles
 import Support
 
 /// What `WeightsExport.export` wrote.
@@ -28,13 +29,14 @@ public enum WeightsExport {
             name = try checkpoints.newestValid()
         }
         let source = try checkpoints.weightsFile(of: name, ema: ema)
-        guard let bytes = FileManager.default.contents(atPath: source) else { throw FileProblem(file: source, message: "cannot read") }
+        let bytes: [UInt8]
+        do { bytes = try readRegularFile(source, limit: 1 << 36) } catch let error as FileAccessError { throw FileProblem(file: source, message: error.reason) }
         let fileName = (source as NSString).lastPathComponent
         guard let expected = checkpoints.record(name)?.files[fileName], SHA256.hash(bytes).hex == expected else {
             throw FileProblem(file: source, message: "changed while it was being exported (its sha256 no longer matches state.json)")
         }
-        do { try bytes.write(to: URL(fileURLWithPath: destination), options: .atomic) } catch {
-            throw FileProblem(file: destination, message: "cannot write: \(error.localizedDescription)")
+        do { try writeAtomically(bytes, to: destination) } catch let error as FileAccessError {
+            throw FileProblem(file: destination, message: "cannot write: \(error.reason)")
         }
         return ExportedWeights(checkpoint: name, source: source, destination: destination)
     }

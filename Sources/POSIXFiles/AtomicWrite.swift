@@ -8,8 +8,10 @@ import Darwin
 /// Writes the file at `path` through `body` so that readers see either the old file or the complete new
 /// one: the data goes to a temporary file in the same directory, which is fsynced and renamed over `path`,
 /// and then the directory is fsynced. On any failure the temporary file is removed and an existing file
-/// at `path` is left untouched.
+/// at `path` is left untouched. Only a regular file is replaced: a symlink, device, FIFO or directory at `path`
+/// is an error (`.notReplaceable`) and stays as it is.
 public func writeAtomically(to path: String, _ body: (BufferedFileSink) throws -> Void) throws {
+    try refuseNonRegularDestination(path)
     let (directory, fileName) = splitDirectory(of: path)
     let temporaryPath = "\(directory)/.\(fileName).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
     let temporary = try FileDescriptor(opening: temporaryPath, flags: O_WRONLY | O_CREAT | O_EXCL, mode: 0o666)
@@ -30,6 +32,16 @@ public func writeAtomically(to path: String, _ body: (BufferedFileSink) throws -
         throw error
     }
     try commitRename(temporaryPath, to: path)
+}
+
+/// Throws `.notReplaceable` when something other than a regular file is at `path` (lstat: a symlink counts as one).
+public func refuseNonRegularDestination(_ path: String) throws {
+    var status = stat()
+    guard lstat(path, &status) == 0 else {
+        guard errno == ENOENT else { throw FileAccessError.lastSystemCall("lstat", path: path) }
+        return
+    }
+    guard status.st_mode & S_IFMT == S_IFREG else { throw FileAccessError.notReplaceable(path: path) }
 }
 
 /// `writeAtomically(to:_:)` for bytes already in memory.

@@ -14,11 +14,13 @@ public enum FileAccessError: Error, CustomStringConvertible, Equatable, Sendable
     case tooLarge(path: String, size: Int, limit: Int)
     /// `path` was read as text but is not UTF-8.
     case notText(path: String)
+    /// A write would replace `path`, which is a symlink, device, FIFO or directory rather than a regular file.
+    case notReplaceable(path: String)
 
     /// The path the failed operation was about.
     public var path: String {
         switch self {
-        case let .systemCall(path, _, _), let .notARegularFile(path), let .tooLarge(path, _, _), let .notText(path): return path
+        case let .systemCall(path, _, _), let .notARegularFile(path), let .tooLarge(path, _, _), let .notText(path), let .notReplaceable(path): return path
         }
     }
 
@@ -29,6 +31,7 @@ public enum FileAccessError: Error, CustomStringConvertible, Equatable, Sendable
         case .notARegularFile: return "not a regular file"
         case let .tooLarge(_, size, limit): return "\(size) bytes, more than the \(limit) this file may have"
         case .notText: return "not UTF-8 text"
+        case .notReplaceable: return "exists and is not a regular file (a link, device, FIFO or directory), so it is not replaced"
         }
     }
 

@@ -94,7 +94,7 @@ extension ShardError {
             switch error {
             case let .systemCall(path, call, code): throw ShardError.system(file: path, operation: call, code: code, sample: nil)
             case let .notARegularFile(path): throw ShardError.notARegularFile(file: path)
-            case .tooLarge, .notText: throw error
+            case .tooLarge, .notText, .notReplaceable: throw error
             }
         }
     }

@@ -48,6 +48,18 @@ final class CheckpointTests: XCTestCase {
         }
     }
 
+    /// `spd export --out LINK` replaced the link; now only a regular file (or nothing) at the destination is replaced.
+    func testExportReplacesRegularFilesOnly() throws {
+        let run = try runCopy()
+        let target = "\(scratch!)/target.safetensors", link = "\(scratch!)/link.safetensors"
+        try Data("keep".utf8).write(to: URL(fileURLWithPath: target))
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
+        assertThrows({ try WeightsExport.export(runDirectory: run, ema: false, to: link) },
+                     containing: [link, "exists and is not a regular file (a link, device, FIFO or directory), so it is not replaced"])
+        XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: link), target)
+        XCTAssertEqual(try String(contentsOfFile: target, encoding: .utf8), "keep")
+    }
+
     func testDamagedCheckpointsShowWhy() throws {
         let run = try runCopy()
         let newest = "\(run)/checkpoints/step-000000004", older = "\(run)/checkpoints/step-000000002"

@@ -52,6 +52,25 @@ final class POSIXFilesTests: XCTestCase {
         XCTAssertEqual(try readRegularFile(path, limit: 0), [])
     }
 
+    /// A write replaces regular files only: a symlink (and what it points to), a FIFO and a directory stay as they
+    /// are (`spd export --out LINK` replaced the link; as root, `--out /dev/full` replaced the device node).
+    func testWritesReplaceRegularFilesOnly() throws {
+        let target = "\(directory!)/target", link = "\(directory!)/link", fifo = "\(directory!)/fifo"
+        try writeAtomically(Array("keep".utf8), to: target)
+        XCTAssertEqual(symlink(target, link), 0)
+        XCTAssertEqual(mkfifo(fifo, 0o644), 0)
+        for path in [link, fifo, directory!] {
+            XCTAssertThrowsError(try writeAtomically(Array("new".utf8), to: path)) { error in
+                XCTAssertEqual(error as? FileAccessError, .notReplaceable(path: path))
+                XCTAssertEqual("\(error)", "\(path): exists and is not a regular file (a link, device, FIFO or directory), so it is not replaced")
+            }
+        }
+        XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: link), target)
+        XCTAssertEqual(try readTextFile(target), "keep")
+        try writeAtomically(Array("new".utf8), to: target)
+        XCTAssertEqual(try readTextFile(target), "new", "a regular file is replaced")
+    }
+
     /// The streaming hash equals the one-shot hash across the 1 MB block boundary.
     func testFileHashMatchesOneShotHash() throws {
         let path = "\(directory!)/data"
