@@ -127,3 +127,11 @@ let package = Package(
         .testTarget(name: "spdTests", dependencies: ["spd", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     ]
 )
+
+/// The libFuzzer harness (cluster/fuzz builds it with SPD_FUZZ=1 and -sanitize=fuzzer,address): left out of every
+/// other build, where it would have no main.
+if ProcessInfo.processInfo.environment["SPD_FUZZ"] != nil {
+    package.targets.append(.target(name: "CFuzzer"))
+    package.targets.append(.executableTarget(name: "spd-fuzz", dependencies: ["CFuzzer", "Coordinator", "Datasets", "Models", "POSIXFiles", "RunFormat", "Shards", "TensorFiles"]))
+    package.products.append(.executable(name: "spd-fuzz", targets: ["spd-fuzz"]))
+}

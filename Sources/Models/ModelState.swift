@@ -61,8 +61,8 @@ public final class ModelState {
 
     /// The most elements (parameters and buffers together) a model may register: 2^31, 8 GiB of float32 weights,
     /// which training multiplies by four (gradients, optimizer moments). A model file asking for more is refused
-    /// before anything that size is allocated.
-    public static let maximumElements = 1 << 31
+    /// before anything that size is allocated. Set once at start only (the fuzzer lowers it to stay in its memory).
+    nonisolated(unsafe) public static var maximumElements = 1 << 31
     /// The first entry whose shape was invalid or that took the registered elements past `maximumElements`.
     public private(set) var firstOversizeEntry: String?
     private var registeredElements = 0

@@ -12,14 +12,35 @@ public enum BoundedYAML {
 
     /// The parsed value of `text` (what `Yams.load` gives); errors name `file`.
     public static func load(_ text: String, file: String) throws -> Any? {
-        try checkBounds(text, file: file)
-        do { return try Yams.load(yaml: text) } catch { throw FileProblem(file: file, message: "not valid YAML: \(error)") }
+        try compose(text, file: file)?.any
     }
 
-    /// The node tree of `text` (what `Yams.compose` gives, with positions); errors name `file`.
+    /// The node tree of `text` (what `Yams.compose` gives, with positions); errors name `file`. A mapping key that
+    /// is itself a sequence or mapping (`? [a, b]: c`) is refused: Yams's constructor traps on one (found by fuzzing).
     public static func compose(_ text: String, file: String) throws -> Node? {
         try checkBounds(text, file: file)
-        do { return try Yams.compose(yaml: text) } catch { throw FileProblem(file: file, message: "not valid YAML: \(error)") }
+        let node: Node?
+        do { node = try Yams.compose(yaml: text) } catch { throw FileProblem(file: file, message: "not valid YAML: \(error)") }
+        if let node, let key = firstNonScalarKey(node) {
+            throw FileProblem(file: file, message: "line \((key.mark?.line).map(String.init) ?? "?"): a mapping key must be a plain value, not a list or mapping")
+        }
+        return node
+    }
+
+    /// The first mapping key under `node` that is not a scalar (depth is bounded by `checkBounds`).
+    private static func firstNonScalarKey(_ node: Node) -> Node? {
+        switch node {
+        case let .mapping(mapping):
+            for (key, value) in mapping {
+                if key.scalar == nil { return key }
+                if let found = firstNonScalarKey(value) { return found }
+            }
+        case let .sequence(sequence):
+            for item in sequence { if let found = firstNonScalarKey(item) { return found } }
+        default:
+            break
+        }
+        return nil
     }
 
     /// Refuses text over `maximumBytes`, nested deeper than `maximumDepth`, or holding an alias.

@@ -44,6 +44,16 @@ final class BoundedYAMLTests: XCTestCase {
         XCTAssertEqual(error("a: 1\nb: 'open\nc: 1\n"), "x.yaml: line 2: a quoted value is not closed")
     }
 
+    /// A list or mapping as a mapping key made Yams's constructor trap (found by cluster/fuzz on the model target).
+    func testNonScalarKeysAreRefused() {
+        XCTAssertEqual(error("a: 1\n? [-1, 1, x]\n: 2\n"), "x.yaml: line 2: a mapping key must be a plain value, not a list or mapping")
+        XCTAssertEqual(error("rows:\n  - {[1, 2]: 3}\n"), "x.yaml: line 2: a mapping key must be a plain value, not a list or mapping")
+        let crash = try? String(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fuzz/regressions/model/complex-key.yaml"), encoding: .utf8)
+        XCTAssertNotNil(crash)
+        XCTAssertEqual(error(crash ?? ""), "x.yaml: line 5: a mapping key must be a plain value, not a list or mapping")
+    }
+
     func testSizeLimitAndInvalidYAML() {
         XCTAssertEqual(error(String(repeating: "#", count: BoundedYAML.maximumBytes + 1)),
                        "x.yaml: \(BoundedYAML.maximumBytes + 1) bytes; a YAML file may have at most \(BoundedYAML.maximumBytes)")
