@@ -162,12 +162,7 @@ public struct CheckpointStore {
         let path = "\(directory)/\(name)"
         func problem(_ reason: String) -> CheckpointProblem { CheckpointProblem(checkpoint: path, reason: reason) }
         guard FileManager.default.fileExists(atPath: "\(path)/DONE") else { throw problem("no DONE marker (it was being written when the run stopped)") }
-        let bytes: [UInt8]
-        do { bytes = try readRegularFile("\(path)/state.json", limit: Self.maximumRecordBytes) } catch let error as FileAccessError {
-            throw problem("state.json: \(error.reason)")
-        }
-        let record: CheckpointRecord
-        do { record = try JSONDecoder().decode(CheckpointRecord.self, from: Data(bytes)) } catch { throw problem("state.json is not valid: \(error)") }
+        let record = try readRecord(name)
         if let reason = record.progress.problem { throw problem("state.json is not valid: \(reason)") }
         // Files are named inside the checkpoint directory only, so a state.json cannot have files elsewhere hashed.
         if let outside = record.files.keys.first(where: { $0.contains("/") || $0.hasPrefix(".") || !$0.hasSuffix(".safetensors") }) {
@@ -213,9 +208,18 @@ public struct CheckpointStore {
     }
 
     /// What state.json records, read without validating the checkpoint (nil when it is missing or unreadable).
-    public func record(_ name: String) -> CheckpointRecord? {
-        guard let data = FileManager.default.contents(atPath: "\(directory)/\(name)/state.json") else { return nil }
-        return try? JSONDecoder().decode(CheckpointRecord.self, from: data)
+    public func record(_ name: String) -> CheckpointRecord? { try? readRecord(name) }
+
+    /// state.json of checkpoint `name`, a bounded regular file (a FIFO there cannot hang `spd checkpoint list`).
+    private func readRecord(_ name: String) throws -> CheckpointRecord {
+        let path = "\(directory)/\(name)"
+        let bytes: [UInt8]
+        do { bytes = try readRegularFile("\(path)/state.json", limit: Self.maximumRecordBytes) } catch let error as FileAccessError {
+            throw CheckpointProblem(checkpoint: path, reason: "state.json: \(error.reason)")
+        }
+        do { return try JSONDecoder().decode(CheckpointRecord.self, from: Data(bytes)) } catch {
+            throw CheckpointProblem(checkpoint: path, reason: "state.json is not valid: \(error)")
+        }
     }
 }
 

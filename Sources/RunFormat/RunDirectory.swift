@@ -85,13 +85,17 @@ public struct EpochResult: Codable, Equatable, Sendable {
         self.seconds = seconds
     }
 
-    /// The CSV file for these rows, with YOLOv5's column names where they exist.
+    /// The CSV file for these rows, with YOLOv5's column names where they exist. Every row has every column: an
+    /// epoch without validation leaves its metric and validation-loss cells empty.
     public static func csv(_ rows: [EpochResult], lossNames: [String], metricNames: [String]) -> String {
         let header = ["epoch"] + lossNames.map { "train/\($0)" } + metricNames.map { "metrics/\($0)" } + lossNames.map { "val/\($0)" }
             + ["x/lr0", "x/lr1", "x/lr2", "time/epoch_seconds"]
+        func cells(_ values: [Double], _ count: Int) -> [String] {
+            (0..<count).map { values.indices.contains($0) ? String(format: "%.6g", values[$0]) : "" }
+        }
         let lines = rows.map { row in
-            ([String(row.epoch)] + (row.trainLosses + row.metrics + row.validationLosses + row.learningRates).map { String(format: "%.6g", $0) }
-                + [String(format: "%.1f", row.seconds)]).joined(separator: ",")
+            ([String(row.epoch)] + cells(row.trainLosses, lossNames.count) + cells(row.metrics, metricNames.count)
+                + cells(row.validationLosses, lossNames.count) + cells(row.learningRates, 3) + [String(format: "%.1f", row.seconds)]).joined(separator: ",")
         }
         return ([header.joined(separator: ",")] + lines).joined(separator: "\n") + "\n"
     }

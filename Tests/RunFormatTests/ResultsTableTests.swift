@@ -46,4 +46,16 @@ final class ResultsTableTests: XCTestCase {
             XCTAssertEqual("\($0)", "scaling.csv: no column 'epoch' (columns: ranks, allreduce, images_per_s, step_ms)")
         }
     }
+
+    /// An epoch without validation writes empty metric cells, so every row reads back (a short row stopped runs once
+    /// the results plot read results.csv).
+    func testEpochsWithoutValidationKeepEveryColumn() throws {
+        let rows = [EpochResult(epoch: 0, trainLosses: [1, 2], metrics: [], validationLosses: [], learningRates: [0.1, 0.1, 0.1], seconds: 3),
+                    EpochResult(epoch: 1, trainLosses: [1, 2], metrics: [0.5], validationLosses: [0.3, 0.4], learningRates: [0.1, 0.1, 0.1], seconds: 3)]
+        let csv = EpochResult.csv(rows, lossNames: ["a", "b"], metricNames: ["m"])
+        XCTAssertEqual(csv.split(separator: "\n")[1], "0,1,2,,,,0.1,0.1,0.1,3.0")
+        let table = try ResultsTable(csv: csv, file: "results.csv")
+        XCTAssertNil(table.rows[0]["metrics/m"])
+        XCTAssertEqual(table.rows[1]["metrics/m"], 0.5)
+    }
 }
