@@ -40,7 +40,7 @@ public final class Detector {
         var model = try DetectionModel(definition: definition)
         let classes = Self.classCount(in: weightsFile, for: model)
         if classes != model.detect.classes { model = try DetectionModel(definition: definition, classes: classes) }
-        try model.checkFits(imageSize: imageSize, batch: 1)
+        try model.checkFits(imageSize: imageSize, batch: 1, training: false)
         try model.state.load(from: weightsFile)
         self.model = model
         self.imageSize = imageSize

@@ -66,8 +66,9 @@ public final class ClassificationModel {
     /// Forward FLOPs of the last forward pass (conv and linear layers, 2 per multiply-add).
     public var forwardFLOPs: Double { layers.reduce(0) { $0 + $1.forwardFLOPs } }
 
-    /// The estimate counts each stage's blocks at three tensors of the stage's output size.
-    public func checkFits(imageSize: Int, batch: Int) throws {
+    /// The estimate counts each block's conv outputs (BasicBlock w + w, BottleNeck w + w + 4w channels) at its stage's
+    /// resolution.
+    public func checkFits(imageSize: Int, batch: Int, training: Bool) throws {
         guard (1...ModelLimits.maximumImageSize).contains(imageSize), imageSize % inputMultiple == 0 else {
             throw FileProblem(file: definition.file, message: "image size \(imageSize) must be a positive multiple of \(inputMultiple), "
                               + "at most \(ModelLimits.maximumImageSize)")
@@ -77,11 +78,11 @@ public final class ClassificationModel {
         var elements = [("conv1", ModelLimits.elements(batch: batch, side: side, channels: 64))]
         for (stage, (width, blocks)) in zip(ResNetDefinition.stageWidths, definition.layers).enumerated() {
             if stage > 0 { side = max(side / 2, 1) }
-            let perTensor = ModelLimits.elements(batch: batch, side: side, channels: width * definition.block.expansion)
-            let (total, overflow) = perTensor.multipliedReportingOverflow(by: 3 * blocks)
+            let channels = definition.block == .basic ? 2 * width : 6 * width
+            let (total, overflow) = ModelLimits.elements(batch: batch, side: side, channels: channels).multipliedReportingOverflow(by: blocks)
             elements.append(("conv\(stage + 2)_x", overflow ? Int.max : total))
         }
-        try ModelLimits.checkActivations(elements, imageSize: imageSize, batch: batch, file: definition.file)
+        try ModelLimits.checkActivations(elements, imageSize: imageSize, batch: batch, training: training, file: definition.file)
     }
 
     private func checkInput(_ s: TensorShape) throws {

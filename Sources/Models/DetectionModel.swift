@@ -115,7 +115,7 @@ public final class DetectionModel {
         }
     }
 
-    public func checkFits(imageSize: Int, batch: Int) throws {
+    public func checkFits(imageSize: Int, batch: Int, training: Bool) throws {
         guard (1...ModelLimits.maximumImageSize).contains(imageSize), imageSize % maximumStride == 0 else {
             throw FileProblem(file: definition.file, message: "image size \(imageSize) must be a positive multiple of the model's stride \(maximumStride), "
                               + "at most \(ModelLimits.maximumImageSize)")
@@ -123,7 +123,7 @@ public final class DetectionModel {
         guard batch >= 1 else { throw FileProblem(file: definition.file, message: "batch \(batch) must be at least 1") }
         try ModelLimits.checkActivations(rows.dropLast().map { row in
             ("row \(row.index) (\(row.module))", ModelLimits.elements(batch: batch, side: imageSize / row.downsampling, channels: row.outputChannels))
-        }, imageSize: imageSize, batch: batch, file: definition.file)
+        }, imageSize: imageSize, batch: batch, training: training, file: definition.file)
     }
 
     /// Output shapes of the last forward pass per row (nil for the Detect row).

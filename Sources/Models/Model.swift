@@ -10,15 +10,16 @@ public protocol Model: AnyObject {
     /// One eval-mode forward of a zero image of `imageSize` x `imageSize` (so `forwardFLOPs` is that image's).
     func measure(imageSize: Int) throws
     /// Refuses, naming the model file, an image size the model cannot take (not a positive multiple of its stride,
-    /// above `ModelLimits.maximumImageSize`) or a batch whose activations would not fit this machine's memory.
-    func checkFits(imageSize: Int, batch: Int) throws
+    /// above `ModelLimits.maximumImageSize`) or a batch whose activations would not fit this machine's memory, in
+    /// training (backward's tensors too) or in inference.
+    func checkFits(imageSize: Int, batch: Int, training: Bool) throws
     /// The layer table `spd model summary` prints, at `imageSize`.
     func summary(imageSize: Int) throws -> String
 }
 
 extension DetectionModel: Model {
     public func measure(imageSize: Int) throws {
-        try checkFits(imageSize: imageSize, batch: 1)
+        try checkFits(imageSize: imageSize, batch: 1, training: false)
         _ = try forward(Tensor(TensorShape(n: 1, h: imageSize, w: imageSize, c: 3)), training: false)
     }
 
@@ -30,12 +31,12 @@ extension DetectionModel: Model {
 
 extension ClassificationModel: Model {
     public func measure(imageSize: Int) throws {
-        try checkFits(imageSize: imageSize, batch: 1)
+        try checkFits(imageSize: imageSize, batch: 1, training: false)
         _ = try forward(Tensor(TensorShape(n: 1, h: imageSize, w: imageSize, c: 3)), training: false)
     }
 
     public func summary(imageSize: Int) throws -> String {
-        try checkFits(imageSize: imageSize, batch: 1)
+        try checkFits(imageSize: imageSize, batch: 1, training: false)
         return try ResNetSummary(model: self, imageSize: imageSize).rendered
     }
 }

@@ -32,17 +32,17 @@ public enum ModelLimits {
         return pages.multipliedReportingOverflow(by: size).overflow ? nil : pages * size
     }
 
-    /// Refuses a forward/backward of `batch` images of `imageSize` whose activations (`elements` per layer, named
-    /// by `layer`) would not fit this machine's memory: each element is counted 16 bytes (output, saved input,
-    /// gradient and workspace in float32). `file` names the model file in the error.
-    public static func checkActivations(_ elements: [(layer: String, count: Int)], imageSize: Int, batch: Int, file: String) throws {
+    /// Refuses a pass over `batch` images of `imageSize` whose activations (`elements` per layer, named by `layer`)
+    /// would not fit this machine's memory: each element counts 16 bytes when `training` (output, saved input,
+    /// gradient and workspace in float32), 8 otherwise (output and workspace). `file` names the model file.
+    public static func checkActivations(_ elements: [(layer: String, count: Int)], imageSize: Int, batch: Int, training: Bool, file: String) throws {
         guard let memory = physicalMemory else { return }
         var total = 0
         for (_, count) in elements {
             let (sum, overflow) = total.addingReportingOverflow(count)
             total = overflow ? Int.max : sum
         }
-        let bytesPerElement = 16
+        let bytesPerElement = training ? 16 : 8
         guard total > memory / bytesPerElement else { return }
         let largest = elements.max { $0.count < $1.count }!
         func gib(_ elements: Int) -> String {

@@ -25,14 +25,14 @@ public enum TaskFactory {
         case let .detection(definition):
             try require(.detect, "detection")
             let model = try DetectionModel(definition: definition, classes: classes, seed: seed)
-            try model.checkFits(imageSize: config.imgsz, batch: batch)
+            try model.checkFits(imageSize: config.imgsz, batch: batch, training: true)
             return try DetectionTask(model: model, hyperparameters: config.hyp, imageSize: config.imgsz)
         case let .classification(definition):
             try require(.classify, "classification")
             let augmentation = try dataset.map { try classificationAugmentation(config, dataset: $0) }
                 ?? ClassificationAugmentation(format: .rgb, preprocess: .none, cropPadding: 0, flipLeftRight: 0, rotationDegrees: 0)
             let model = try ClassificationModel(definition: definition, classes: classes, seed: seed)
-            try model.checkFits(imageSize: config.imgsz, batch: batch)
+            try model.checkFits(imageSize: config.imgsz, batch: batch, training: true)
             return ClassificationTask(model: model, augmentation: augmentation, labelSmoothing: config.hyp.label_smoothing)
         }
     }

@@ -27,7 +27,7 @@ private let targets: [String: @Sendable ([UInt8]) throws -> Void] = [
     "model": { bytes in
         let file = try written(bytes, as: "model.yaml")
         let model = try AnyModelDefinition(contentsOf: file).build()
-        try model.checkFits(imageSize: 64, batch: 1)
+        try model.checkFits(imageSize: 64, batch: 1, training: true)
     },
     "safetensors": { bytes in
         let file = try SafeTensorsFile(contentsOf: try written(bytes, as: "weights.safetensors"))

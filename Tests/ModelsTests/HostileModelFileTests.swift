@@ -69,18 +69,18 @@ final class HostileModelFileTests: XCTestCase {
     func testImageSizeAndMemoryAreCheckedBeforeAForwardPass() throws {
         let model = try DetectionModel(definition: ModelDefinition(yaml: tinySPD, file: "tiny.yaml"))
         for size in [0, -8, 33, ModelLimits.maximumImageSize + 8] {
-            XCTAssertThrowsError(try model.checkFits(imageSize: size, batch: 1)) {
+            XCTAssertThrowsError(try model.checkFits(imageSize: size, batch: 1, training: true)) {
                 XCTAssertEqual("\($0)", "tiny.yaml: image size \(size) must be a positive multiple of the model's stride 8, at most 32768")
             }
         }
-        XCTAssertThrowsError(try model.checkFits(imageSize: 64, batch: 0)) { XCTAssertEqual("\($0)", "tiny.yaml: batch 0 must be at least 1") }
-        XCTAssertNoThrow(try model.checkFits(imageSize: 64, batch: 16))
+        XCTAssertThrowsError(try model.checkFits(imageSize: 64, batch: 0, training: true)) { XCTAssertEqual("\($0)", "tiny.yaml: batch 0 must be at least 1") }
+        XCTAssertNoThrow(try model.checkFits(imageSize: 64, batch: 16, training: true))
         let memory = try XCTUnwrap(ModelLimits.physicalMemory)
-        XCTAssertThrowsError(try model.checkFits(imageSize: 32768, batch: 1)) { error in
+        XCTAssertThrowsError(try model.checkFits(imageSize: 32768, batch: 1, training: true)) { error in
             XCTAssertTrue("\(error)".hasPrefix("tiny.yaml: batch 1 at 32768x32768 needs about 316.0 GiB for activations (row 1 (Conv) alone 64.0 GiB), more than this machine's "),
                           "\(error) (memory \(memory))")
         }
-        XCTAssertThrowsError(try model.checkFits(imageSize: 8192, batch: Int.max)) { XCTAssertTrue("\($0)".contains("GiB for activations"), "\($0)") }
+        XCTAssertThrowsError(try model.checkFits(imageSize: 8192, batch: Int.max, training: true)) { XCTAssertTrue("\($0)".contains("GiB for activations"), "\($0)") }
     }
 
     func testResNetFilesAndClassCounts() throws {
@@ -95,7 +95,7 @@ final class HostileModelFileTests: XCTestCase {
                        "r.yaml: conv5_x.149.residual_function.3.weight takes the model past 2147483648 parameters and buffers (8 GiB of float32), "
                        + "the most a model may have; its widths, kernels or repeats are too large")
         let model = try ClassificationModel(definition: .resnet18(spd: true, classes: 10))
-        XCTAssertThrowsError(try model.checkFits(imageSize: 40, batch: 1)) {
+        XCTAssertThrowsError(try model.checkFits(imageSize: 40, batch: 1, training: true)) {
             XCTAssertEqual("\($0)", "resnet18-spd: image size 40 must be a positive multiple of 16, at most 32768")
         }
         XCTAssertThrowsError(try ClassificationModel(definition: .resnet18(spd: true, classes: 10), classes: 0)) {
