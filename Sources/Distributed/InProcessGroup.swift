@@ -47,6 +47,29 @@ public final class InProcessGroup: @unchecked Sendable {
         condition.unlock()
     }
 
+    /// Stores `rank`'s buffer for a reduction or broadcast (under the lock, as `contribute`).
+    fileprivate func publish(_ pointer: UnsafeMutableRawPointer?, rank: Int) {
+        condition.lock()
+        slots[rank] = pointer
+        condition.unlock()
+    }
+
+    /// Stores `rank`'s part of an allgather. Under the lock: the ranks write one array from their own threads, and an
+    /// unlocked write could copy it (copy-on-write, while a rank still holds the previous gather) and lose another
+    /// rank's part.
+    fileprivate func contribute(_ bytes: [UInt8], rank: Int) {
+        condition.lock()
+        gathered[rank] = bytes
+        condition.unlock()
+    }
+
+    /// Every rank's part of the current allgather (read between its two barriers).
+    fileprivate var contributions: [[UInt8]] {
+        condition.lock()
+        defer { condition.unlock() }
+        return gathered
+    }
+
     /// Blocks until every rank has arrived; throws when another rank has failed.
     fileprivate func barrier(rank: Int) throws {
         condition.lock()
@@ -89,7 +112,7 @@ public final class InProcessCommunicator: Communicator, @unchecked Sendable {
 
     /// Sums in rank order, the same on every rank, so replicas stay bitwise identical.
     private func sum<T: FloatingPoint>(_ buffer: UnsafeMutableBufferPointer<T>) throws {
-        group.slots[rank] = UnsafeMutableRawPointer(buffer.baseAddress)
+        group.publish(UnsafeMutableRawPointer(buffer.baseAddress), rank: rank)
         try group.barrier(rank: rank)
         var total = [T](repeating: 0, count: buffer.count)
         for r in 0..<size {
@@ -107,16 +130,16 @@ public final class InProcessCommunicator: Communicator, @unchecked Sendable {
     }
 
     public func broadcast(_ buffer: UnsafeMutableRawBufferPointer, root: Int) throws {
-        group.slots[rank] = buffer.baseAddress
+        group.publish(buffer.baseAddress, rank: rank)
         try group.barrier(rank: rank)
         if rank != root, let source = group.slots[root] { buffer.baseAddress!.copyMemory(from: source, byteCount: buffer.count) }
         try group.barrier(rank: rank)
     }
 
     public func allgather(_ bytes: [UInt8]) throws -> [[UInt8]] {
-        group.gathered[rank] = bytes
+        group.contribute(bytes, rank: rank)
         try group.barrier(rank: rank)
-        let all = group.gathered
+        let all = group.contributions
         try group.barrier(rank: rank)
         return all
     }
