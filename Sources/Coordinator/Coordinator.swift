@@ -23,6 +23,8 @@ public final class Coordinator {
         var failure: String?
         /// The signal of its `preempted` event: it stopped at a signal after checkpointing (exit 75, resumable).
         var preemptedBy: String?
+        /// Whether it was seen running (a scheduler's job seen waiting afterwards was requeued).
+        var seenRunning = false
     }
 
     public init(queue: RunQueue, launcher: Launcher, options: CoordinatorOptions, clock: @escaping () -> Double = { Date().timeIntervalSince1970 },
@@ -40,10 +42,15 @@ public final class Coordinator {
         try schedule()
     }
 
-    /// The coordinator's own stop (it received SIGTERM): nothing more is launched, every running attempt gets SIGTERM
+    /// The coordinator's own stop (it received SIGTERM): nothing more is launched; Slurm jobs are left to Slurm, and
+    /// every other running attempt gets SIGTERM
     /// (its ranks checkpoint at their next step and exit "stopped, resumable"; SIGKILL follows after the kill grace),
     /// and a last round records their ends, which queues them to resume when a coordinator runs again.
     public func stopRunning() throws {
+        if launcher.isClusterScheduler {
+            log("the runs stay with the cluster's scheduler; a coordinator started on this state directory follows them again")
+            return
+        }
         for run in try queue.runs() where run.state == .running || run.state == .starting {
             log("stopping \(run.name) attempt \(run.attempt): it checkpoints and is queued to resume")
             launcher.stop(run.process, tag: tag(run), grace: options.killGrace)
@@ -62,11 +69,16 @@ public final class Coordinator {
 
     private func schedule() throws {
         let runs = try queue.runs()
-        let hosts = try queue.hosts()
-        let active = runs.filter { $0.state == .starting || $0.state == .running }
         let now = clock()
         let queued = runs.filter { $0.state == .queued && $0.notBefore <= now }
         guard !queued.isEmpty else { return }
+        if launcher.isClusterScheduler {
+            // The cluster's scheduler places and orders them.
+            for run in queued { try launch(run, on: []) }
+            return
+        }
+        let hosts = try queue.hosts()
+        let active = runs.filter { $0.state == .starting || $0.state == .running }
         let poolSlots = hosts.filter { $0.disabledReason == nil }.reduce(0) { $0 + $1.slots }
         let plan = Scheduler(maxBypass: options.maxBypass).plan(queued: queued, free: Scheduler.freeSlots(hosts: hosts, active: active), poolSlots: poolSlots)
         if let head = plan.head, let run = queued.first(where: { $0.name == head.name }), run.bypassed != head.bypassed {
@@ -89,7 +101,7 @@ public final class Coordinator {
             $0.process = nil
             $0.eventsOffset = EventLog.size(of: eventsPath)
         }) else { return }
-        let process: ProcessIdentity
+        let process: AttemptHandle
         do { process = try launcher.launch(starting, tag: tag(starting)) } catch {
             try attemptEnded(starting, reason: "could not start: \(error)")
             return
@@ -104,6 +116,7 @@ public final class Coordinator {
             return
         }
         watched[run.name] = Watch(attempt: starting.attempt, events: EventLog(path: eventsPath, offset: starting.eventsOffset), lastActivity: now)
-        log("started \(run.name) attempt \(starting.attempt) on \(placement.map { "\($0.host):\($0.slots)" }.joined(separator: ",")) (pid \(process.pid))")
+        let place = placement.isEmpty ? "" : " on " + placement.map { "\($0.host):\($0.slots)" }.joined(separator: ",")
+        log("started \(run.name) attempt \(starting.attempt)\(place) (\(process))")
     }
 }

@@ -1,23 +1,69 @@
-/// What the coordinator needs from processes; `ProcessLauncher` is the real one, tests use a fake.
+/// What the coordinator needs from whatever runs its attempts: `ProcessLauncher` starts processes on the hostfile's
+/// hosts, `SlurmLauncher` submits Slurm jobs; tests use a fake.
 public protocol Launcher: AnyObject {
-    /// Starts attempt `run.attempt` of `run` on `run.placement`, detached in its own process group, with `tag` in
-    /// its environment (SPD_COORDINATOR_TAG) so recovery can find it even if its pid was never recorded.
-    func launch(_ run: RunRecord, tag: String) throws -> ProcessIdentity
-    /// Whether the process is still running; when it has ended, its exit code if this process can know it.
-    func status(of process: ProcessIdentity) -> ProcessStatus
-    /// Stops an attempt: SIGTERM to the process group of `process` (when it is still the process recorded: a reused
-    /// pid is left alone) and of every process carrying `tag` (mpirun puts ranks in groups of their own), then
-    /// SIGKILL to whatever of them is left after `grace` seconds.
-    func stop(_ process: ProcessIdentity?, tag: String, grace: Double)
-    /// Processes carrying `tag` (launched, but perhaps never recorded).
-    func processes(tagged tag: String) -> [ProcessIdentity]
+    /// Whether a cluster scheduler runs the attempts: it places them (the coordinator hands it every eligible run at
+    /// once, with no placement of its own), and they outlive the coordinator (which leaves them running when it stops).
+    var isClusterScheduler: Bool { get }
+    /// Starts attempt `run.attempt` of `run` (on `run.placement` when the coordinator places runs), with `tag` in its
+    /// environment (SPD_COORDINATOR_TAG) so recovery can find it even if its handle was never recorded.
+    func launch(_ run: RunRecord, tag: String) throws -> AttemptHandle
+    /// Whether the attempt still runs, waits in a scheduler's queue, or has ended (with its exit code when known).
+    func status(of attempt: AttemptHandle) -> AttemptStatus
+    /// Stops an attempt so that it can checkpoint: SIGTERM (to the process groups, or through the scheduler), then
+    /// SIGKILL to whatever of it is left after `grace` seconds. Also stops every attempt carrying `tag`.
+    func stop(_ attempt: AttemptHandle?, tag: String, grace: Double)
+    /// Live attempts carrying `tag` (launched, but perhaps never recorded).
+    func attempts(tagged tag: String) -> [AttemptHandle]
 }
 
-/// A launched process as seen now.
-public enum ProcessStatus: Equatable, Sendable {
+/// What identifies a launched attempt: a process tree the coordinator started, or a Slurm job it submitted.
+public enum AttemptHandle: Codable, Equatable, Sendable, CustomStringConvertible {
+    case process(ProcessIdentity)
+    case slurmJob(String)
+
+    public var description: String {
+        switch self {
+        case let .process(process): return "pid \(process.pid)"
+        case let .slurmJob(id): return "Slurm job \(id)"
+        }
+    }
+
+    // A process is stored as its own fields (the queue's format from before Slurm jobs), a job as {"slurm_job": id}.
+    private enum CodingKeys: String, CodingKey { case slurmJob = "slurm_job" }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        if let job = try container.decodeIfPresent(String.self, forKey: .slurmJob) {
+            self = .slurmJob(job)
+        } else {
+            self = .process(try ProcessIdentity(from: decoder))
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        switch self {
+        case let .process(process): try process.encode(to: encoder)
+        case let .slurmJob(id):
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(id, forKey: .slurmJob)
+        }
+    }
+}
+
+/// A launched attempt as seen now.
+public enum AttemptStatus: Equatable, Sendable {
     case running
-    /// Ended; the exit code when known (a child of this process), nil otherwise (re-attached after a restart).
-    case exited(code: Int32?)
+    /// Waiting in the cluster scheduler's queue: not started yet, or requeued after a preemption (no heartbeat is
+    /// expected meanwhile).
+    case waiting
+    /// Ended; the exit code when known (nil: re-attached after a restart, or the scheduler forgot the job), and what
+    /// the scheduler said of the end when it said something (e.g. "NODE_FAIL").
+    case exited(code: Int32?, detail: String? = nil)
+
+    public var hasEnded: Bool {
+        if case .exited = self { return true }
+        return false
+    }
 }
 
 /// The command line that runs one attempt.
@@ -32,8 +78,7 @@ public struct LaunchCommand: Equatable, Sendable {
     public var arguments: [String]
 
     public init(run: RunRecord, spd: String, mpirun: String, asRoot: Bool, localHosts: Set<String>) {
-        let train = [spd, "train", run.spec.experiment, "--run-dir", run.spec.runDirectory, "--resume-if-exists"]
-            + run.spec.settings.flatMap { ["--set", $0] }
+        let train = Self.trainArguments(run: run, spd: spd)
         if run.spec.ranks == 1, run.placement.count == 1, localHosts.contains(run.placement[0].host) {
             executable = spd
             arguments = Array(train.dropFirst())
@@ -43,6 +88,11 @@ public struct LaunchCommand: Equatable, Sendable {
                                     workdir: run.spec.workdir, asRoot: asRoot)
         executable = mpirun
         arguments = options.arguments + train
+    }
+
+    /// `spd train EXPERIMENT --run-dir DIR --resume-if-exists --set ...`: every attempt of a run, however launched.
+    public static func trainArguments(run: RunRecord, spd: String) -> [String] {
+        [spd, "train", run.spec.experiment, "--run-dir", run.spec.runDirectory, "--resume-if-exists"] + run.spec.settings.flatMap { ["--set", $0] }
     }
 }
 

@@ -28,18 +28,29 @@ extension Coordinator {
             }
             let watch = watched[run.name]!
             switch status {
-            case let .exited(code) where watch.done && (code ?? 0) == 0:
+            case let .exited(code, _) where watch.done && (code ?? 0) == 0:
                 try completed(run)
-            case let .exited(code) where watch.preemptedBy != nil && watch.failure == nil:
+            case let .exited(code, _) where watch.preemptedBy != nil && watch.failure == nil:
                 try preempted(run, signal: watch.preemptedBy!, code: code)
-            case let .exited(code):
+            case let .exited(code, detail):
                 let how = code.map { "exited with status \($0)" } ?? "ended while the coordinator was not watching"
-                try attemptEnded(run, reason: how + (watch.failure.map { ": \($0)" } ?? (watch.done ? " after its done event" : "")))
+                try attemptEnded(run, reason: how + (detail.map { " (\($0))" } ?? "")
+                                 + (watch.failure.map { ": \($0)" } ?? (watch.done ? " after its done event" : "")))
+            case .waiting:
+                // In the scheduler's queue: no heartbeat is due. Seen running before, it was requeued (a preemption or
+                // a node failure): the same attempt resumes from its checkpoint when the scheduler starts it again.
+                if watch.seenRunning {
+                    log("\(run.name) attempt \(run.attempt) (\(process)) was requeued by the scheduler\(watch.preemptedBy.map { " after stopping at \($0)" } ?? ""); it resumes when it starts again")
+                    watched[run.name]!.done = false
+                    watched[run.name]!.preemptedBy = nil
+                    watched[run.name]!.seenRunning = false
+                }
+                watched[run.name]!.lastActivity = now
             case .running where now - watch.lastActivity > options.heartbeatTimeout:
                 launcher.stop(process, tag: tag(run), grace: options.killGrace)
                 try attemptEnded(run, reason: "no event for \(Int(now - watch.lastActivity)) s (hung, or a node was lost); stopped")
             case .running:
-                break
+                watched[run.name]!.seenRunning = true
             }
         }
     }

@@ -25,7 +25,10 @@ public final class ProcessLauncher: Launcher {
         localHosts = ["localhost", "127.0.0.1", ProcessInfo.processInfo.hostName]
     }
 
-    public func launch(_ run: RunRecord, tag: String) throws -> ProcessIdentity {
+    /// The coordinator places runs on the hostfile's slots.
+    public var isClusterScheduler: Bool { false }
+
+    public func launch(_ run: RunRecord, tag: String) throws -> AttemptHandle {
         let command = LaunchCommand(run: run, spd: spd, mpirun: mpirun, asRoot: geteuid() == 0, localHosts: localHosts)
         func fail(_ what: String, _ code: Int32) -> CoordinatorError {
             CoordinatorError("run \(run.name): \(what): \(String(cString: strerror(code)))")
@@ -67,10 +70,15 @@ public final class ProcessLauncher: Launcher {
         guard status == 0 else { throw fail("cannot start \(command.executable)", status) }
         children.insert(pid)
         // A new session: the process group id is the pid.
-        return ProcessIdentity(pid: pid, processGroup: pid, startTicks: ProcessTable.startTicks(of: pid) ?? 0)
+        return .process(ProcessIdentity(pid: pid, processGroup: pid, startTicks: ProcessTable.startTicks(of: pid) ?? 0))
     }
 
-    public func status(of process: ProcessIdentity) -> ProcessStatus {
+    public func status(of attempt: AttemptHandle) -> AttemptStatus {
+        guard case let .process(process) = attempt else { return .exited(code: nil, detail: "not a process of this machine (\(attempt))") }
+        return status(of: process)
+    }
+
+    private func status(of process: ProcessIdentity) -> AttemptStatus {
         if children.contains(process.pid) {
             var status: Int32 = 0
             let result = waitpid(process.pid, &status, WNOHANG)
@@ -85,8 +93,9 @@ public final class ProcessLauncher: Launcher {
         return ProcessTable.isAlive(process) ? .running : .exited(code: nil)
     }
 
-    public func stop(_ process: ProcessIdentity?, tag: String, grace: Double) {
-        let targets = [process].compactMap { $0 }.filter { status(of: $0) == .running } + processes(tagged: tag)
+    public func stop(_ attempt: AttemptHandle?, tag: String, grace: Double) {
+        var targets = processes(tagged: tag)
+        if case let .process(process) = attempt, status(of: process) == .running { targets.append(process) }
         let groups = Set(targets.map(\.processGroup))
         for group in groups { signalGroup(group, SIGTERM) }
         let deadline = Date().addingTimeInterval(grace)
@@ -98,7 +107,9 @@ public final class ProcessLauncher: Launcher {
         while targets.contains(where: { status(of: $0) == .running }) { usleep(50_000) }
     }
 
-    public func processes(tagged tag: String) -> [ProcessIdentity] { ProcessTable.processes(withEnvironment: "\(LaunchEnvironment.tagVariable)=\(tag)") }
+    public func attempts(tagged tag: String) -> [AttemptHandle] { processes(tagged: tag).map { .process($0) } }
+
+    private func processes(tagged tag: String) -> [ProcessIdentity] { ProcessTable.processes(withEnvironment: "\(LaunchEnvironment.tagVariable)=\(tag)") }
 
     /// Signals a process group; "no such process" is fine (it has ended), anything else is reported.
     private func signalGroup(_ group: Int32, _ signal: Int32) {

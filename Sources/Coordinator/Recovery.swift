@@ -17,8 +17,8 @@ extension Coordinator {
                 }
             case .running:
                 attach(run)
-                let alive = run.process.map { launcher.status(of: $0) == .running } ?? false
-                log("recovered \(run.name): attempt \(run.attempt) " + (alive ? "still running (pid \(run.process!.pid)); re-attached" : "ended meanwhile"))
+                let alive = run.process.map { !launcher.status(of: $0).hasEnded } ?? false
+                log("recovered \(run.name): attempt \(run.attempt) " + (alive ? "still alive (\(run.process!)); re-attached" : "ended meanwhile"))
             case .queued, .done, .failed, .cancelled:
                 break
             }

@@ -73,7 +73,8 @@ public struct RunRecord: Codable, Equatable, Sendable, FetchableRecord, Persista
     public var bypassed: Int = 0
     /// Hosts and ranks per host of the current attempt.
     public var placement: [HostSlots] = []
-    public var process: ProcessIdentity?
+    /// The current attempt's process or Slurm job.
+    public var process: AttemptHandle?
     /// Size of the run's events.jsonl when the current attempt launched: its own events come after this offset.
     public var eventsOffset: UInt64 = 0
     public var submittedAt: Double

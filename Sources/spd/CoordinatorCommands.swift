@@ -21,16 +21,29 @@ private func spdExecutable() -> String { URL(fileURLWithPath: "/proc/self/exe").
 struct CoordinatorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "coordinator",
-        abstract: "Run the coordinator daemon: schedule queued runs on the hostfile's slots, watch them, restart failures.",
+        abstract: "Run the coordinator daemon: schedule queued runs on the hostfile's slots (or as Slurm jobs), watch them, restart failures.",
         discussion: """
         Runs keep going when the coordinator dies; a restarted coordinator re-attaches to them (or resumes them from their
         last valid checkpoint) and loses or duplicates none. On SIGTERM or SIGINT it launches nothing more, asks its
         runs to checkpoint and stop (SIGTERM, SIGKILL after --kill-grace), queues them to resume, and exits; the next
         coordinator on the state directory continues them. Only one coordinator may run on a state directory.
+
+        With --slurm, each attempt is an sbatch job (srun spd train, --requeue, SIGUSR1 --slurm-signal seconds before the
+        time limit) that Slurm places; a job Slurm requeues (preemption, node failure) resumes as the same attempt, a job
+        that ends otherwise is resubmitted under the restart rules. Slurm jobs outlive the coordinator: on SIGTERM it
+        leaves them running and the next coordinator follows them again.
         """)
 
     @OptionGroup var state: StateOption
-    @Option(help: "OpenMPI hostfile: lines 'host slots=N'.") var hostfile: String
+    @Option(help: "OpenMPI hostfile: lines 'host slots=N' (not with --slurm).") var hostfile: String?
+    @Flag(help: "Run each attempt as a Slurm job instead of on a hostfile's slots.") var slurm = false
+    @Option(help: "Slurm partition for the jobs (--slurm).") var partition: String?
+    @Option(help: "Slurm account for the jobs (--slurm).") var account: String?
+    @Option(name: .customLong("time"), help: "Slurm time limit of each job, as sbatch --time takes it (--slurm).") var timeLimit: String?
+    @Option(name: .customLong("slurm-signal"), help: "Seconds before a job's time limit at which its ranks checkpoint and stop (--slurm).")
+    var slurmSignal = 300
+    @Option(name: .customLong("sbatch-option"), help: "Another sbatch option for every job, e.g. --sbatch-option=--qos=long (repeatable; --slurm).")
+    var sbatchOptions: [String] = []
     @Flag(help: "Recover, do one round (follow runs, start what fits) and exit.") var once = false
     @Flag(name: .customLong("until-idle"), help: "Exit when no run is queued or running.") var untilIdle = false
     @Option(help: "Seconds between rounds.") var poll = 2.0
@@ -55,6 +68,30 @@ struct CoordinatorCommand: ParsableCommand {
             guard (0...1000).contains(count) else { throw ValidationError("\(name) must be from 0 to 1000, got \(count)") }
         }
         if hostFailures == 0 { throw ValidationError("--host-failures must be at least 1") }
+        if slurm {
+            if hostfile != nil { throw ValidationError("--hostfile and --slurm exclude each other: Slurm places the jobs") }
+            guard (0...86_400).contains(slurmSignal) else { throw ValidationError("--slurm-signal must be seconds from 0 to a day, got \(slurmSignal)") }
+        } else {
+            if hostfile == nil { throw ValidationError("give --hostfile (the hosts to run on) or --slurm (submit the runs as Slurm jobs)") }
+            let slurmOnly = [("--partition", partition != nil), ("--account", account != nil), ("--time", timeLimit != nil), ("--sbatch-option", !sbatchOptions.isEmpty)]
+            if let (name, _) = slurmOnly.first(where: { $0.1 }) { throw ValidationError("\(name) needs --slurm") }
+        }
+    }
+
+    /// The launcher the options ask for, and the pool's description.
+    private func launcher(queue: RunQueue) throws -> (Launcher, String) {
+        guard slurm else {
+            let hosts = try Hostfile.load(hostfile ?? "")
+            try queue.setHosts(hosts)
+            return (ProcessLauncher(spd: spdExecutable(), mpirun: mpirun), "slots: " + hosts.map { "\($0.host) \($0.slots)" }.joined(separator: ", "))
+        }
+        var settings = SlurmLauncher.Settings()
+        settings.partition = partition
+        settings.account = account
+        settings.timeLimit = timeLimit
+        settings.signalSeconds = slurmSignal
+        settings.extraOptions = sbatchOptions
+        return (SlurmLauncher(spd: spdExecutable(), settings: settings), "Slurm jobs" + (partition.map { " on partition \($0)" } ?? ""))
     }
 
     func run() throws {
@@ -67,16 +104,14 @@ struct CoordinatorCommand: ParsableCommand {
             options.hostFailureLimit = hostFailures
             options.maxBypass = maxBypass
             options.killGrace = killGrace
-            let hosts = try Hostfile.load(hostfile)
             let (directory, queue) = try state.open(create: true)
             let lock = try directory.lockDaemon()
             defer { close(lock) }
-            try queue.setHosts(hosts)
-            let coordinator = Coordinator(queue: queue, launcher: ProcessLauncher(spd: spdExecutable(), mpirun: mpirun), options: options) { line in
+            let (launcher, pool) = try launcher(queue: queue)
+            let coordinator = Coordinator(queue: queue, launcher: launcher, options: options) { line in
                 FileHandle.standardOutput.write(Data("[\(Date())] \(line)\n".utf8))
             }
-            let pool = hosts.map { "\($0.host) \($0.slots)" }.joined(separator: ", ")
-            FileHandle.standardOutput.write(Data("spd coordinator: \(directory.path), slots: \(pool)\n".utf8))
+            FileHandle.standardOutput.write(Data("spd coordinator: \(directory.path), \(pool)\n".utf8))
             StopSignals.install()
             try coordinator.recover()
             repeat {
@@ -140,7 +175,14 @@ struct CancelCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let (_, queue) = try state.open()
-            try Cancellation.cancel(name, queue: queue, launcher: ProcessLauncher(spd: spdExecutable()), grace: killGrace)
+            // A Slurm job is cancelled through Slurm, a process through its process group.
+            let launcher: Launcher
+            if case .slurmJob = try queue.run(name)?.process {
+                launcher = SlurmLauncher(spd: spdExecutable(), settings: SlurmLauncher.Settings())
+            } else {
+                launcher = ProcessLauncher(spd: spdExecutable())
+            }
+            try Cancellation.cancel(name, queue: queue, launcher: launcher, grace: killGrace)
             print("cancelled \(name)")
         }
     }

@@ -197,10 +197,11 @@ final class CoordinatorLifecycleTests: XCTestCase {
         try queue.submit([spec("a", root: directory)], now: now)
         // As if the coordinator died between marking it starting and recording the pid of what it spawned.
         let starting = try XCTUnwrap(try queue.update("a", from: [.queued]) { $0.state = .starting; $0.attempt = 1 })
-        let orphan = try launcher.launch(starting, tag: coordinator().tag(starting))
+        _ = try launcher.launch(starting, tag: coordinator().tag(starting))
+        let orphan = try XCTUnwrap(launcher.pid("a"))
         let restarted = coordinator()
         try restarted.recover()
-        XCTAssertEqual(launcher.terminated, [orphan.pid])
+        XCTAssertEqual(launcher.terminated, [orphan])
         XCTAssertEqual(try queue.run("a")?.state, .queued)
         XCTAssertEqual(try queue.run("a")?.restarts, 0, "not the run's fault")
         try restarted.tick()

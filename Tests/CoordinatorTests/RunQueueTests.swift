@@ -20,7 +20,7 @@ final class RunQueueTests: XCTestCase {
         XCTAssertNil(try queue.update("a", from: [.starting], attempt: 0) { $0.state = .cancelled })
         let record = try XCTUnwrap(try queue.update("a", from: [.starting], attempt: 1) {
             $0.state = .running
-            $0.process = ProcessIdentity(pid: 5, processGroup: 5, startTicks: 9)
+            $0.process = .process(ProcessIdentity(pid: 5, processGroup: 5, startTicks: 9))
             $0.placement = [HostSlots(host: "h", slots: 1)]
         })
         XCTAssertEqual(try queue.run("a"), record, "the record round-trips through SQLite")

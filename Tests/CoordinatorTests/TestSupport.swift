@@ -2,41 +2,47 @@ import Foundation
 import XCTest
 @testable import Coordinator
 
-/// A launcher that starts nothing: tests decide when "processes" exit.
+/// A launcher that starts nothing: tests decide when "processes" exit (or, with `isClusterScheduler`, when "jobs" wait).
 final class FakeLauncher: Launcher {
+    var isClusterScheduler = false
     var launched: [(run: RunRecord, tag: String)] = []
-    var statuses: [Int32: ProcessStatus] = [:]
-    var tagged: [String: ProcessIdentity] = [:]
+    var statuses: [Int32: AttemptStatus] = [:]
+    var tagged: [String: AttemptHandle] = [:]
     var terminated: [Int32] = []
     var failLaunch = false
     private var nextPid: Int32 = 1000
 
-    func launch(_ run: RunRecord, tag: String) throws -> ProcessIdentity {
+    func launch(_ run: RunRecord, tag: String) throws -> AttemptHandle {
         if failLaunch { throw CoordinatorError("fake launch failure") }
         nextPid += 1
-        let process = ProcessIdentity(pid: nextPid, processGroup: nextPid, startTicks: 7)
-        statuses[process.pid] = .running
+        let process = AttemptHandle.process(ProcessIdentity(pid: nextPid, processGroup: nextPid, startTicks: 7))
+        statuses[nextPid] = .running
         tagged[tag] = process
         launched.append((run, tag))
         return process
     }
 
-    func status(of process: ProcessIdentity) -> ProcessStatus { statuses[process.pid] ?? .exited(code: nil) }
+    func status(of attempt: AttemptHandle) -> AttemptStatus { statuses[Self.pid(attempt)] ?? .exited(code: nil) }
 
-    func stop(_ process: ProcessIdentity?, tag: String, grace: Double) {
-        for process in Set(([process].compactMap { $0 } + processes(tagged: tag)).map(\.pid)) where statuses[process] == .running {
-            terminated.append(process)
-            statuses[process] = .exited(code: 143)
+    func stop(_ attempt: AttemptHandle?, tag: String, grace: Double) {
+        for pid in Set(([attempt].compactMap { $0 } + attempts(tagged: tag)).map(Self.pid)) where statuses[pid].map({ !$0.hasEnded }) ?? false {
+            terminated.append(pid)
+            statuses[pid] = .exited(code: 143)
         }
     }
 
-    func processes(tagged tag: String) -> [ProcessIdentity] {
-        tagged[tag].map { status(of: $0) == .running ? [$0] : [] } ?? []
+    func attempts(tagged tag: String) -> [AttemptHandle] {
+        tagged[tag].map { status(of: $0).hasEnded ? [] : [$0] } ?? []
     }
 
     /// The pid of the last launch of `name`.
     func pid(_ name: String) -> Int32? {
-        launched.last { $0.run.name == name }.flatMap { tagged[$0.tag]?.pid }
+        launched.last { $0.run.name == name }.flatMap { tagged[$0.tag] }.map(Self.pid)
+    }
+
+    private static func pid(_ attempt: AttemptHandle) -> Int32 {
+        guard case let .process(process) = attempt else { return -1 }
+        return process.pid
     }
 }
 
