@@ -51,6 +51,9 @@ public struct RunCheckpoints {
     }
 
     /// The weights file of a checkpoint: ema.safetensors when `ema` is asked for, otherwise model.safetensors.
+    /// Whether checkpoint `name` holds EMA weights (the run trained with EMA).
+    public func hasEMA(_ name: String) -> Bool { FileManager.default.fileExists(atPath: "\(store.directory)/\(name)/ema.safetensors") }
+
     public func weightsFile(of name: String, ema: Bool) throws -> String {
         let path = "\(store.directory)/\(name)/\(ema ? "ema" : "model").safetensors"
         guard FileManager.default.fileExists(atPath: path) else {

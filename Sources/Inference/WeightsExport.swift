@@ -10,6 +10,18 @@ public struct ExportedWeights {
     /// The checkpoint file that was copied.
     public let source: String
     public let destination: String
+    /// Whether they are the EMA weights.
+    public let isEMA: Bool
+}
+
+/// Which of a checkpoint's weights to export.
+public enum ExportedWeightsChoice: Sendable {
+    /// The EMA weights, as YOLOv5's best.pt holds them; the raw weights when the run trained without EMA.
+    case emaWhenPresent
+    /// The EMA weights; an error when the checkpoint has none.
+    case ema
+    /// The raw model weights (what the optimizer updates).
+    case raw
 }
 
 /// Exports a checkpoint's weights as a standalone safetensors state dict. Checkpoint weight files already are
@@ -18,8 +30,9 @@ public struct ExportedWeights {
 /// state.json records, and writes the copy atomically.
 public enum WeightsExport {
     /// Exports `checkpoint` (a name, `last` or `best`; by default the newest valid checkpoint) of `runDirectory`,
-    /// its EMA weights when `ema` is set, to `destination`.
-    public static func export(runDirectory: String, checkpoint: String? = nil, ema: Bool, to destination: String) throws -> ExportedWeights {
+    /// the weights `choice` names, to `destination`.
+    public static func export(runDirectory: String, checkpoint: String? = nil, weights choice: ExportedWeightsChoice,
+                              to destination: String) throws -> ExportedWeights {
         let checkpoints = try RunCheckpoints(runDirectory: runDirectory)
         let name: String
         if let checkpoint {
@@ -27,6 +40,12 @@ public enum WeightsExport {
             _ = try checkpoints.store.validate(name, identity: nil)
         } else {
             name = try checkpoints.newestValid()
+        }
+        let ema: Bool
+        switch choice {
+        case .ema: ema = true
+        case .raw: ema = false
+        case .emaWhenPresent: ema = checkpoints.hasEMA(name)
         }
         let source = try checkpoints.weightsFile(of: name, ema: ema)
         let bytes: [UInt8]
@@ -38,6 +57,6 @@ public enum WeightsExport {
         do { try writeAtomically(bytes, to: destination) } catch let error as FileAccessError {
             throw FileProblem(file: destination, message: "cannot write: \(error.reason)")
         }
-        return ExportedWeights(checkpoint: name, source: source, destination: destination)
+        return ExportedWeights(checkpoint: name, source: source, destination: destination, isEMA: ema)
     }
 }

@@ -21,8 +21,7 @@ public enum WeightsLocation {
                 problems.append("\(link): \(error)")
                 continue
             }
-            let ema = "\(checkpoints.store.directory)/\(name)/ema.safetensors"
-            return FileManager.default.fileExists(atPath: ema) ? ema : try checkpoints.weightsFile(of: name, ema: false)
+            return try checkpoints.weightsFile(of: name, ema: checkpoints.hasEMA(name))
         }
         throw FileProblem(file: path, message: "no usable best or last checkpoint" + (problems.isEmpty ? "" : " (\(problems.joined(separator: "; ")))"))
     }

@@ -54,7 +54,7 @@ final class CheckpointTests: XCTestCase {
         let target = "\(scratch!)/target.safetensors", link = "\(scratch!)/link.safetensors"
         try Data("keep".utf8).write(to: URL(fileURLWithPath: target))
         try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
-        assertThrows({ try WeightsExport.export(runDirectory: run, ema: false, to: link) },
+        assertThrows({ try WeightsExport.export(runDirectory: run, weights: .raw, to: link) },
                      containing: [link, "exists and is not a regular file (a link, device, FIFO or directory), so it is not replaced"])
         XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: link), target)
         XCTAssertEqual(try String(contentsOfFile: target, encoding: .utf8), "keep")
@@ -64,9 +64,9 @@ final class CheckpointTests: XCTestCase {
         let run = try runCopy()
         let newest = "\(run)/checkpoints/step-000000004", older = "\(run)/checkpoints/step-000000002"
         try FileHandle(forWritingTo: URL(fileURLWithPath: "\(newest)/model.safetensors")).truncate(atOffset: 100)
-        let exported = try WeightsExport.export(runDirectory: run, ema: false, to: "\(scratch!)/fallback.safetensors")
+        let exported = try WeightsExport.export(runDirectory: run, weights: .raw, to: "\(scratch!)/fallback.safetensors")
         XCTAssertEqual(exported.checkpoint, "step-000000002", "the newest valid checkpoint")
-        assertThrows({ try WeightsExport.export(runDirectory: run, checkpoint: "last", ema: false, to: "\(self.scratch!)/x.safetensors") },
+        assertThrows({ try WeightsExport.export(runDirectory: run, checkpoint: "last", weights: .raw, to: "\(self.scratch!)/x.safetensors") },
                      containing: [newest, "model.safetensors is damaged"])
 
         try FileManager.default.removeItem(atPath: "\(older)/DONE")
@@ -75,7 +75,7 @@ final class CheckpointTests: XCTestCase {
         XCTAssertTrue(table.rows[0].last!.hasPrefix("model.safetensors is damaged"), table.rows[0].last!)
         XCTAssertEqual(table.rows[0][2], "2", "state.json is still read for the table")
         XCTAssertEqual(table.rows[1].last!, "no DONE marker (it was being written when the run stopped)")
-        assertThrows({ try WeightsExport.export(runDirectory: run, ema: true, to: "\(self.scratch!)/x.safetensors") },
+        assertThrows({ try WeightsExport.export(runDirectory: run, weights: .ema, to: "\(self.scratch!)/x.safetensors") },
                      containing: ["\(run)/checkpoints", "no valid checkpoint", "no DONE marker"])
         assertThrows({ try WeightsLocation.resolve(run) }, containing: [run, "no usable best or last checkpoint"])
         XCTAssertFalse(FileManager.default.fileExists(atPath: "\(scratch!)/x.safetensors"))
@@ -86,9 +86,14 @@ final class CheckpointTests: XCTestCase {
         let run = "\(directory!)/run"
         let model = try DetectionModel(definition: ModelDefinition(contentsOf: "\(directory!)/model.yaml"))
         let reference = model.state.namedTensors()
+        // By default the EMA weights, as YOLOv5's best.pt holds them.
+        let byDefault = try WeightsExport.export(runDirectory: run, weights: .emaWhenPresent, to: "\(scratch!)/default.safetensors")
+        XCTAssertTrue(byDefault.isEMA)
+        XCTAssertTrue(byDefault.source.hasSuffix("/step-000000004/ema.safetensors"), byDefault.source)
         for ema in [false, true] {
             let out = "\(scratch!)/weights-\(ema).safetensors"
-            let exported = try WeightsExport.export(runDirectory: run, ema: ema, to: out)
+            let exported = try WeightsExport.export(runDirectory: run, weights: ema ? .ema : .raw, to: out)
+            XCTAssertEqual(exported.isEMA, ema)
             XCTAssertEqual(exported.checkpoint, "step-000000004")
             XCTAssertEqual(FileManager.default.contents(atPath: out), FileManager.default.contents(atPath: exported.source))
             let file = try SafeTensorsFile(contentsOf: out)
@@ -101,8 +106,8 @@ final class CheckpointTests: XCTestCase {
             try model.state.load(from: out)
         }
         let best = try XCTUnwrap(try? FileManager.default.destinationOfSymbolicLink(atPath: "\(run)/checkpoints/best"))
-        XCTAssertEqual(try WeightsExport.export(runDirectory: run, checkpoint: "best", ema: true, to: "\(scratch!)/best.safetensors").checkpoint, best)
-        assertThrows({ try WeightsExport.export(runDirectory: run, checkpoint: "step-9", ema: true, to: "\(self.scratch!)/x.safetensors") },
+        XCTAssertEqual(try WeightsExport.export(runDirectory: run, checkpoint: "best", weights: .ema, to: "\(scratch!)/best.safetensors").checkpoint, best)
+        assertThrows({ try WeightsExport.export(runDirectory: run, checkpoint: "step-9", weights: .ema, to: "\(self.scratch!)/x.safetensors") },
                      containing: ["\(run)/checkpoints/step-9", "no such checkpoint"])
     }
 
@@ -110,7 +115,7 @@ final class CheckpointTests: XCTestCase {
     func testExportLoadsInPyTorch() throws {
         try TestTools.requirePython(["torch", "safetensors"])
         let out = "\(scratch!)/weights.safetensors"
-        _ = try WeightsExport.export(runDirectory: "\(directory!)/run", ema: true, to: out)
+        _ = try WeightsExport.export(runDirectory: "\(directory!)/run", weights: .ema, to: out)
         let model = try DetectionModel(definition: ModelDefinition(contentsOf: "\(directory!)/model.yaml"))
         let spec = model.state.entries.map { ["name": $0.name, "shape": $0.shape, "kind": $0.kind.isParameter ? "parameter" : ($0.kind == .counter ? "counter" : "buffer")] }
         try JSONSerialization.data(withJSONObject: spec).write(to: URL(fileURLWithPath: "\(scratch!)/spec.json"))
