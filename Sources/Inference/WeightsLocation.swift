@@ -1,4 +1,5 @@
 import Foundation
+import RunFormat
 import Support
 
 /// Where `spd detect --weights` finds its weights: a safetensors state dict, or a run directory, whose
@@ -24,5 +25,18 @@ public enum WeightsLocation {
             return try checkpoints.weightsFile(of: name, ema: checkpoints.hasEMA(name))
         }
         throw FileProblem(file: path, message: "no usable best or last checkpoint" + (problems.isEmpty ? "" : " (\(problems.joined(separator: "; ")))"))
+    }
+
+    /// The model file a run directory recorded (model.yaml), when `path` is a run directory that has one.
+    public static func modelFile(ofRun path: String) -> String? { recordedFile(RunDirectory.modelFileName, ofRun: path) }
+
+    /// The class names file a run directory recorded (classes.txt), when `path` is a run directory that has one.
+    public static func classNamesFile(ofRun path: String) -> String? { recordedFile(RunDirectory.classNamesFileName, ofRun: path) }
+
+    private static func recordedFile(_ name: String, ofRun path: String) -> String? {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else { return nil }
+        let file = (path as NSString).appendingPathComponent(name)
+        return FileManager.default.fileExists(atPath: file) ? file : nil
     }
 }

@@ -1,9 +1,15 @@
 import Foundation
 import Support
 
-/// A run's directory: config.yaml, results.csv (one row per epoch), metrics.jsonl (every N steps),
-/// events.jsonl (lifecycle events for the coordinator), plots/results.svg and checkpoints/. Only rank 0 writes.
+/// A run's directory: config.yaml, model.yaml and classes.txt (the model file and the class names it trained with),
+/// results.csv (one row per epoch), metrics.jsonl (every N steps), events.jsonl (lifecycle events for the
+/// coordinator), plots/results.svg and checkpoints/. Only rank 0 writes.
 public final class RunDirectory {
+    /// The model file's text as the run trained it.
+    public static let modelFileName = "model.yaml"
+    /// The class names of the run's dataset, one per line.
+    public static let classNamesFileName = "classes.txt"
+
     public let path: String
     private var metrics: FileHandle?
     private var events: FileHandle?

@@ -27,16 +27,32 @@ public enum TrainingRun {
         }
         let perRank = (config.batch + communicator.size - 1) / max(communicator.size, 1)
         let task = try TaskFactory.task(modelFile: modelFile, config: config, dataset: dataset, classes: classes, seed: UInt64(config.seed), batch: perRank)
-        return try start(config: config, task: task, dataset: dataset, communicator: communicator, runDirectory: runDirectory,
-                         resume: resume, interactive: interactive, output: output)
+        let description = RunDescription(model: try readSettingsFile(modelFile),
+                                          classNames: dataset.manifest.classes.count == classes ? dataset.manifest.classes : nil)
+        return try start(config: config, task: task, dataset: dataset, description: description, communicator: communicator,
+                         runDirectory: runDirectory, resume: resume, interactive: interactive, output: output)
     }
 
-    private static func start<Task: TrainingTask>(config: ExperimentConfig, task: Task, dataset: Dataset, communicator: Communicator,
-                                                  runDirectory: String, resume: ResumeMode, interactive: Bool,
+    /// What a run directory keeps so that its weights can be used without the training's working directory: the
+    /// model file's text (model.yaml) and the dataset's class names (classes.txt, one per line), as YOLOv5 keeps the
+    /// model and names in its .pt files. `spd detect --weights RUN_DIR` reads them.
+    struct RunDescription {
+        var model: String
+        var classNames: [String]?
+
+        func write(to run: RunDirectory) throws {
+            try run.write(RunDirectory.modelFileName, model)
+            if let classNames { try run.write(RunDirectory.classNamesFileName, classNames.joined(separator: "\n") + "\n") }
+        }
+    }
+
+    private static func start<Task: TrainingTask>(config: ExperimentConfig, task: Task, dataset: Dataset, description: RunDescription,
+                                                  communicator: Communicator, runDirectory: String, resume: ResumeMode, interactive: Bool,
                                                   output: @escaping (String) -> Void) throws -> TrainingProgress {
         let trainer = try Trainer(config: config, task: task, dataset: dataset, communicator: communicator, runDirectory: runDirectory,
                                   resume: resume, output: output, interactive: interactive)
         try trainer.run?.write("config.yaml", config.resolvedYAML(worldSize: communicator.size))
+        if let run = trainer.run { try description.write(to: run) }
         return try trainer.train()
     }
 }

@@ -6,7 +6,7 @@ struct SPD: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "spd",
         abstract: "SPDTrain: train SPD-Conv networks (YOLOv5-SPD, ResNet-SPD) on CPU clusters.",
-        version: "SPDTrain 0.6.0",
+        version: "SPDTrain 0.7.0",
         subcommands: [TrainCommand.self, ModelCommand.self, DataCommand.self, EvalCommand.self, DetectCommand.self, ValCommand.self, CheckpointCommand.self, ExportCommand.self, BenchCommand.self, PlotCommand.self, MPIRunOptionsCommand.self,
                       CoordinatorCommand.self, SubmitCommand.self, StatusCommand.self, CancelCommand.self, LogsCommand.self, ReportCommand.self,
                       SystemCommand.self])

@@ -161,4 +161,20 @@ final class CheckpointTests: XCTestCase {
         let found = try detector.detect(image, options: options)
         XCTAssertTrue(found.boxes.allSatisfy { $0.x2 <= 96 && $0.y2 <= 48 && (0..<2).contains($0.classIndex) })
     }
+
+    /// A run directory keeps the model file and class names it trained with, so `spd detect --weights RUN_DIR` needs
+    /// neither --cfg nor a names file.
+    func testARunDirectoryRecordsItsModelAndClassNames() throws {
+        let run = "\(directory!)/run"
+        XCTAssertEqual(WeightsLocation.modelFile(ofRun: run), "\(run)/model.yaml")
+        XCTAssertEqual(try String(contentsOfFile: "\(run)/model.yaml", encoding: .utf8), SyntheticRun.tinyDetector)
+        let namesFile = try XCTUnwrap(WeightsLocation.classNamesFile(ofRun: run))
+        XCTAssertEqual(try String(contentsOfFile: namesFile, encoding: .utf8), "red\nblue\n")
+        XCTAssertEqual(try ClassNames.load(namesFile: namesFile, datasetDirectory: nil, classCount: 2), ["red", "blue"])
+        let detector = try Detector(modelFile: try XCTUnwrap(WeightsLocation.modelFile(ofRun: run)), weightsFile: try WeightsLocation.resolve(run), imageSize: 64)
+        XCTAssertEqual(detector.classCount, 2)
+        // A weights file, or a directory that is no run, records nothing.
+        XCTAssertNil(WeightsLocation.modelFile(ofRun: try WeightsLocation.resolve(run)))
+        XCTAssertNil(WeightsLocation.classNamesFile(ofRun: scratch!))
+    }
 }

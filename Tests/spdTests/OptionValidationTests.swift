@@ -28,6 +28,23 @@ final class OptionValidationTests: XCTestCase {
         XCTAssertEqual(parseError(CoordinatorCommand.self, base + ["--max-restarts=-1"]), "--max-restarts must be from 0 to 1000, got -1")
     }
 
+    func testCoordinatorBackendOptions() {
+        XCTAssertNil(parseError(CoordinatorCommand.self, ["--slurm", "--partition", "cpu", "--time", "1:00:00", "--sbatch-option=--qos=long"]))
+        XCTAssertEqual(parseError(CoordinatorCommand.self, []), "give --hostfile (the hosts to run on) or --slurm (submit the runs as Slurm jobs)")
+        XCTAssertEqual(parseError(CoordinatorCommand.self, ["--slurm", "--hostfile", "h"]), "--hostfile and --slurm exclude each other: Slurm places the jobs")
+        XCTAssertEqual(parseError(CoordinatorCommand.self, ["--hostfile", "h", "--partition", "cpu"]), "--partition needs --slurm")
+        XCTAssertEqual(parseError(CoordinatorCommand.self, ["--slurm", "--slurm-signal=-5"]), "--slurm-signal must be seconds from 0 to a day, got -5")
+    }
+
+    /// YOLOv5's detect.py habits: --classes filters by class index; the names file is --names.
+    func testDetectClassFilterAndNames() throws {
+        let base = ["--weights", "w", "--source", "s"]
+        XCTAssertEqual(try DetectCommand.parse(base + ["--classes", "0", "2", "--agnostic-nms"]).classes, [0, 2])
+        XCTAssertEqual(parseError(DetectCommand.self, base + ["--classes=-1"]), "--classes takes class indices from 0, got -1")
+        XCTAssertEqual(parseError(DetectCommand.self, base + ["--names", "n.txt", "--data", "d"]), "give --names or --data, not both")
+        XCTAssertNotNil(parseError(DetectCommand.self, base + ["--classes", "names.txt"]), "a names file is --names now")
+    }
+
     /// `spd status --state TYPO` used to create TYPO.
     func testReadOnlyCommandsCreateNoStateDirectory() throws {
         let missing = NSTemporaryDirectory() + "spd-typo-\(UUID().uuidString)"
