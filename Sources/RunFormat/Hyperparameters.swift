@@ -2,8 +2,11 @@ import Foundation
 import Support
 
 /// Training hyperparameters in YOLOv5's hyp-file vocabulary (configs/hyps/*.yaml), plus `label_smoothing` and
-/// `warmup_min_iterations`. Unknown keys are errors naming the file.
-public struct Hyperparameters: Codable, Equatable, Sendable {
+/// `warmup_min_iterations`. Every key of YOLOv5 v6.0's hyp files loads: `iou_t` is accepted and unused (YOLOv5 v6.0
+/// does not use it either), `anchors` only as 0 (YOLOv5 then keeps the model file's anchors, as SPDTrain always
+/// does), `copy_paste` is kept and has no effect on box labels (it pastes segments, which YOLOv5 skips for box-only
+/// labels too). Unknown keys are errors naming the file.
+public struct Hyperparameters: Codable, Equatable, Sendable, CustomStringConvertible {
     public var lr0 = 0.01
     public var lrf = 0.1
     public var momentum = 0.937
@@ -32,8 +35,28 @@ public struct Hyperparameters: Codable, Equatable, Sendable {
     public var fliplr = 0.5
     public var mosaic = 1.0
     public var mixup = 0.0
+    // Added after 0.6.0: at their defaults they are left out of `description`, which run identities hash.
+    public var copy_paste = 0.0
 
     public init() {}
+
+    /// Hyp-file keys that are accepted and not kept: YOLOv5 v6.0 reads `iou_t` nowhere.
+    static let acceptedUnused: [String: ClosedRange<Double>] = ["iou_t": 0...1]
+
+    /// "Hyperparameters(lr0: 0.01, ...)": every field, except those added after 0.6.0 while at their defaults, so the
+    /// run identity of every earlier run stays the same.
+    public var description: String {
+        let defaults = Mirror(reflecting: Hyperparameters()).children.map { String(describing: $0.value) }
+        let fields = Mirror(reflecting: self).children.enumerated().compactMap { index, child -> String? in
+            guard let label = child.label else { return nil }
+            let value = String(describing: child.value)
+            if Self.addedAfter060.contains(label), value == defaults[index] { return nil }
+            return "\(label): \(value)"
+        }
+        return "Hyperparameters(\(fields.joined(separator: ", ")))"
+    }
+
+    private static let addedAfter060: Set<String> = ["copy_paste"]
 
     /// Reads a hyp file; every key must be known.
     public init(contentsOf path: String) throws {
@@ -56,8 +79,21 @@ public struct Hyperparameters: Codable, Equatable, Sendable {
             if let s = value as? String, let v = Double(s) { return v }
             throw FileProblem(file: file, message: "'\(key)' must be a number, got \(value)")
         }
+        if let domain = Self.acceptedUnused[key] {
+            let v = try number()
+            guard domain.contains(v) else { throw FileProblem(file: file, message: "'\(key)' must be a number from \(domain.lowerBound) to \(domain.upperBound), got \(value)") }
+            return
+        }
+        if key == "anchors" {
+            guard try number() == 0 else {
+                throw FileProblem(file: file, message: "'anchors' (YOLOv5: rebuild the model with this many anchors per level and let autoanchor fit them) "
+                                  + "is not implemented: the model file's anchors are used; remove the key or set it to 0")
+            }
+            return
+        }
         guard let path = Hyperparameters.fields[key] else {
-            throw FileProblem(file: file, message: "unknown hyperparameter '\(key)' (known: \(Hyperparameters.fields.keys.sorted().joined(separator: ", ")))")
+            let known = Hyperparameters.fields.keys.sorted() + Self.acceptedUnused.keys.sorted() + ["anchors"]
+            throw FileProblem(file: file, message: "unknown hyperparameter '\(key)' (known: \(known.joined(separator: ", ")))")
         }
         let v = try number()
         // NaN and infinities are outside every domain.
@@ -86,6 +122,7 @@ public struct Hyperparameters: Codable, Equatable, Sendable {
         "degrees": (.double(\.degrees), 0...180), "translate": (.double(\.translate), 0...1), "scale": (.double(\.scale), 0...0.99),
         "shear": (.double(\.shear), 0...45), "perspective": (.double(\.perspective), 0...0.1), "flipud": (.double(\.flipud), 0...1),
         "fliplr": (.double(\.fliplr), 0...1), "mosaic": (.double(\.mosaic), 0...1), "mixup": (.double(\.mixup), 0...1),
+        "copy_paste": (.double(\.copy_paste), 0...1),
     ] }
 }
 

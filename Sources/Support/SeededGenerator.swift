@@ -1,3 +1,4 @@
+import Foundation
 /// A small, fast, seedable random generator (xoshiro256**, seeded through SplitMix64). Its whole state is
 /// four words, so it can be saved in a checkpoint and restored exactly.
 public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable, Codable {
@@ -35,5 +36,34 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable, Codab
     /// Uniform Float in [low, high).
     public mutating func uniform(_ low: Float, _ high: Float) -> Float {
         low + (high - low) * Float(next() >> 40) * (1 / Float(1 << 24))
+    }
+
+    /// Uniform Double in [0, 1), 53 random bits.
+    public mutating func unitDouble() -> Double { Double(next() >> 11) * (1 / Double(UInt64(1) << 53)) }
+
+    /// A standard normal draw (Box-Muller).
+    public mutating func normal() -> Double {
+        let u = 1 - unitDouble()  // (0, 1]: the logarithm stays finite
+        return (-2 * Foundation.log(u)).squareRoot() * cos(2 * Double.pi * unitDouble())
+    }
+
+    /// A Gamma(shape, 1) draw for shape >= 1 (Marsaglia and Tsang's method).
+    public mutating func gamma(shape: Double) -> Double {
+        precondition(shape >= 1, "gamma(shape:) needs shape >= 1, got \(shape)")
+        let d = shape - 1.0 / 3, c = 1 / (9 * d).squareRoot()
+        while true {
+            let x = normal()
+            let base = 1 + c * x
+            guard base > 0 else { continue }
+            let v = base * base * base
+            let u = 1 - unitDouble()
+            if Foundation.log(u) < 0.5 * x * x + d - d * v + d * Foundation.log(v) { return d * v }
+        }
+    }
+
+    /// A Beta(a, b) draw for a, b >= 1, as X / (X + Y) of two Gamma draws (YOLOv5's mixup ratio is Beta(32, 32)).
+    public mutating func beta(_ a: Double, _ b: Double) -> Double {
+        let x = gamma(shape: a), y = gamma(shape: b)
+        return x / (x + y)
     }
 }

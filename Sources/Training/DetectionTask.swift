@@ -32,7 +32,7 @@ public final class DetectionTask: TrainingTask {
             .scaledForTraining(levels: model.detect.levels, classes: model.detect.classes, imageSize: imageSize)
         step = try DetectionStep(model: model, hyperparameters: loss)
         augmentation = DetectionAugmentation(
-            imageSize: imageSize, mosaic: hyp.mosaic,
+            imageSize: imageSize, mosaic: hyp.mosaic, mixup: hyp.mixup,
             perspective: RandomPerspective(degrees: hyp.degrees, translate: hyp.translate, scale: hyp.scale, shear: hyp.shear, perspective: hyp.perspective),
             hsv: HSVJitter(hue: hyp.hsv_h, saturation: hyp.hsv_s, value: hyp.hsv_v), flipUpDown: hyp.flipud, flipLeftRight: hyp.fliplr)
         let definition = model.definition, classes = model.detect.classes

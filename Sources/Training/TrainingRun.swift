@@ -20,6 +20,9 @@ public enum TrainingRun {
             output("spd train: \(config.name) on \(communicator.size) rank(s), global batch \(config.batch) (\(config.batch / max(communicator.size, 1)) per rank), "
                    + "\(config.epochs) epochs, run directory \(runDirectory)")
             output(BLASCore.description)
+            if config.hyp.copy_paste > 0, dataset.manifest.task == .detect {
+                output("note: copy_paste \(config.hyp.copy_paste) has no effect: it pastes object segments and this dataset's labels are boxes (YOLOv5 skips it for box labels too)")
+            }
         }
         let trainImages = try dataset.shards(split: config.trainSplit).reduce(0) { $0 + $1.samples }
         guard config.batch <= trainImages else {

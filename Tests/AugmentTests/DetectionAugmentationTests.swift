@@ -1,4 +1,4 @@
-import Augment
+@testable import Augment
 import Detection
 import Imaging
 import Tensor
@@ -24,6 +24,27 @@ final class DetectionAugmentationTests: XCTestCase {
     private func isObject(_ image: Image, _ x: Int, _ y: Int) -> Bool {
         let p = image.pixel(x, y)
         return p[0] > 200 && p[1] < 60 && p[2] < 60
+    }
+
+    /// YOLOv5's mixup: a second warped mosaic blended with ratio r ~ Beta(32, 32), the boxes of both kept.
+    func testMixupBlendsTwoWarpedMosaicsAndKeepsBothBoxSets() {
+        let augmentation = DetectionAugmentation(imageSize: 96, mosaic: 1, mixup: 1, hsv: HSVJitter(hue: 0, saturation: 0, value: 0), flipLeftRight: 0)
+        let samples = tiles()
+        for seed in 0..<4 as Range<UInt64> {
+            var random = SeededGenerator(seed: seed), replay = random
+            let mixed = augmentation.augment(samples[0], mosaicPartners: Array(samples[1...]), mixupMosaic: samples.reversed(), random: &random)
+            let first = augmentation.warped(samples[0], mosaicPartners: Array(samples[1...]), random: &replay)
+            let second = augmentation.warped(samples[3], mosaicPartners: [samples[2], samples[1], samples[0]], random: &replay)
+            let ratio = replay.beta(32, 32)
+            XCTAssertGreaterThan(ratio, 0.2)
+            XCTAssertLessThan(ratio, 0.8)
+            XCTAssertEqual(mixed.image, DetectionAugmentation.blend(first.image, second.image, ratio: ratio), "seed \(seed)")
+            XCTAssertEqual(mixed.boxes, first.boxes + second.boxes, "seed \(seed)")
+            XCTAssertGreaterThan(second.boxes.count, 0, "seed \(seed): the second mosaic brings boxes")
+        }
+        // uint8(a r + b (1 - r)), truncated as NumPy's astype(np.uint8).
+        let a = Image(width: 1, height: 1, format: .rgb, pixels: [200, 1, 255]), b = Image(width: 1, height: 1, format: .rgb, pixels: [100, 2, 255])
+        XCTAssertEqual(DetectionAugmentation.blend(a, b, ratio: 0.3).pixels, [130, 1, 255])
     }
 
     func testMosaicIsSquareAndItsBoxesEncloseTheObjects() {
