@@ -124,7 +124,7 @@ let package = Package(
         .testTarget(name: "RunFormatTests", dependencies: ["RunFormat", "TestSupport"]),
         .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "TestSupport"]),
         .testTarget(name: "SupportTests", dependencies: ["Support"]),
-        .testTarget(name: "spdTests", dependencies: ["spd", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .testTarget(name: "spdTests", dependencies: ["spd", "RunFormat", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     ]
 )
 

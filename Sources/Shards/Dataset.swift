@@ -1,3 +1,4 @@
+import Foundation
 import POSIXFiles
 /// A dataset directory: dataset.json plus its shard files, checked when opened.
 public struct Dataset: Sendable {
@@ -7,6 +8,13 @@ public struct Dataset: Sendable {
     /// Reads `<directory>/dataset.json` and checks that every listed shard has a plain file name and a
     /// well-formed record, exists, and has the recorded size. (Checksums are verified while reading.)
     public init(directory: String) throws {
+        if directory.hasSuffix(".yaml") || directory.hasSuffix(".yml") {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), !isDirectory.boolValue {
+                throw ShardError.invalidManifest(file: directory, field: nil, reason: "a YOLOv5 data file, not a shard dataset: convert it once with "
+                                                 + "`spd data make yolo --from \(directory) --out DIR` and train with --data DIR")
+            }
+        }
         let manifestPath = directory + "/" + DatasetManifest.fileName
         let manifest = try DatasetManifest.read(from: manifestPath)
         for (split, shards) in manifest.splits.sorted(by: { $0.key < $1.key }) {

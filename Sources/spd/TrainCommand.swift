@@ -20,7 +20,7 @@ struct TrainCommand: ParsableCommand {
         it before the time limit with `#SBATCH --signal=B:USR1@300` (see cluster/slurm.sbatch).
         """)
 
-    @Argument(help: "Experiment file (optional with --resume: the run's config.yaml is used).")
+    @Argument(help: "Experiment file (default: configs/experiments/yolov5-train.yaml; with --resume, the run's config.yaml).")
     var config: String?
     @Option(name: .customLong("run-dir"), help: "Run directory (default: runs/<name>).")
     var runDirectory: String?
@@ -31,11 +31,14 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("set"), help: "Override a setting: key=value (repeatable).")
     var overrides: [String] = []
     @Option(help: "Override the number of epochs.") var epochs: Int?
-    @Option(help: "Override the global batch.") var batch: Int?
-    @Option(help: "Override the image size.") var imgsz: Int?
+    @Option(name: [.customLong("batch"), .customLong("batch-size")], help: "Override the global batch.") var batch: Int?
+    @Option(name: [.customLong("imgsz"), .customLong("img"), .customLong("img-size")], help: "Override the image size.") var imgsz: Int?
     @Option(help: "Override the dataset directory.") var data: String?
-    @Option(help: "Override the model (file or name under configs/models).") var model: String?
+    @Option(name: [.customLong("model"), .customLong("cfg")], help: "Override the model (file or name under configs/models).") var model: String?
     @Option(help: "Override the seed.") var seed: Int?
+    @Option(help: "Hyperparameter file (YOLOv5 hyp.*.yaml); replaces the experiment's hyperparameters.") var hyp: String?
+    @Option(help: "Initial weights (safetensors under the reference names); '' trains from scratch, as in YOLOv5.") var weights: String?
+    @Option(help: "Override the run's name (the run directory defaults to runs/<name>).") var name: String?
     @Flag(name: .customLong("skip-bad"), help: "Leave out samples that fail to decode (and unreadable shards); count and report them at each epoch end.")
     var skipBad = false
     @OptionGroup var threads: ThreadsOption
@@ -66,10 +69,12 @@ struct TrainCommand: ParsableCommand {
     }
 
     private func train(_ communicator: Communicator) throws {
-        guard let file = config ?? resume.map({ "\($0)/config.yaml" }) else {
-            throw ValidationError("give an experiment file, or --resume RUN_DIR")
-        }
-        var settings = overrides
+        let file = config ?? resume.map { "\($0)/config.yaml" } ?? "\(repositoryRoot())/configs/experiments/yolov5-train.yaml"
+        var settings: [String] = []
+        if let name { settings.append("name=\(name)") }
+        if let hyp { settings.append("hyp_file=\(hyp)") }
+        if let weights { settings.append(weights.isEmpty ? "weights=null" : "weights=\(weights)") }
+        settings += overrides
         if let epochs { settings.append("epochs=\(epochs)") }
         if let batch { settings.append("batch=\(batch)") }
         if let imgsz { settings.append("imgsz=\(imgsz)") }

@@ -65,6 +65,16 @@ final class DatasetTests: XCTestCase {
                                   mentions: ["\(directory)/dataset.json: missing dataset manifest"])
     }
 
+    /// `--data coco128.yaml`, as a YOLOv5 user types it, says how to convert the file instead of "missing manifest".
+    func testAYOLOv5DataFileSaysHowToConvertIt() throws {
+        let file = try makeTemporaryDirectory(self) + "/coco128.yaml"
+        try "path: ../datasets/coco128\ntrain: images/train2017\nval: images/train2017\nnc: 80\n".write(toFile: file, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try Dataset(directory: file)) { error in
+            XCTAssertEqual("\(error)", "\(file): invalid manifest: a YOLOv5 data file, not a shard dataset: convert it once with "
+                           + "`spd data make yolo --from \(file) --out DIR` and train with --data DIR")
+        }
+    }
+
     func testMissingShardFile() throws {
         let (directory, _) = try makeDataset()
         try FileManager.default.removeItem(atPath: directory + "/train-000001.tar.zst")
