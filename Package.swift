@@ -72,8 +72,9 @@ let package = Package(
         .target(name: "Models", dependencies: ["Support", "Tensor", "TensorFiles"], swiftSettings: kernelFlags),
         // Training: the step (forward, loss, backward), optimizers, schedules.
         .target(name: "RunFormat", dependencies: ["Support", "POSIXFiles", "TensorFiles", "SampleStream"]),
+        .target(name: "TensorBoard"),
         .target(name: "Optim", dependencies: ["Support", "Models", "Tensor", "RunFormat"], swiftSettings: kernelFlags),
-        .target(name: "Training", dependencies: ["Support", "RunFormat", "Optim", "Tensor", "Models", "DetectionLoss", "TensorFiles", "SampleStream", "Augment", "Imaging", "Detection", "Evaluation", "Distributed", "Shards", "Checksum", "POSIXFiles"], swiftSettings: kernelFlags),
+        .target(name: "Training", dependencies: ["Support", "RunFormat", "TensorBoard", "Optim", "Tensor", "Models", "DetectionLoss", "TensorFiles", "SampleStream", "Augment", "Imaging", "Detection", "Evaluation", "Distributed", "Shards", "Checksum", "POSIXFiles"], swiftSettings: kernelFlags),
         // Images: JPEG/PNG/PPM decode and encode, resize, letterbox, NHWC float conversion, drawing.
         .target(name: "Imaging", dependencies: ["CTurboJPEG", "CPNG", "POSIXFiles"], swiftSettings: kernelFlags),
         // Detection post-processing: YOLOv5 non-max suppression, box rescaling, COCO results JSON.
@@ -122,6 +123,7 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Shards", "Imaging", "TestSupport"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "RunFormat", "Training", "Models", "Detection", "Imaging", "Distributed", "Shards", "TensorFiles", "TestSupport"]),
         .testTarget(name: "RunFormatTests", dependencies: ["RunFormat", "TestSupport"]),
+        .testTarget(name: "TensorBoardTests", dependencies: ["TensorBoard", "TestSupport"]),
         .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "TestSupport"]),
         .testTarget(name: "SupportTests", dependencies: ["Support"]),
         .testTarget(name: "spdTests", dependencies: ["spd", "RunFormat", .product(name: "ArgumentParser", package: "swift-argument-parser")]),

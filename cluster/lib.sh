@@ -37,7 +37,7 @@ install_packages() {
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null || die "apt-get install ${missing[*]} failed"
 }
 
-# The Python test environment .build/pyenv, from the pinned cluster/requirements-test.txt (pycocotools, NumPy, Pillow,
+# The Python test environment .build/pyenv, from the pinned cluster/requirements-test.txt (pycocotools, NumPy, Pillow, tensorboard,
 # PyTorch's CPU build and safetensors), which the comparison tests use. Remade when the requirements change. Without it
 # those tests skip with a message; under CI=true they fail, so CI stops here instead.
 prepare_python_test_environment() {

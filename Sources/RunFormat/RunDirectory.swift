@@ -91,17 +91,27 @@ public struct EpochResult: Codable, Equatable, Sendable {
         self.seconds = seconds
     }
 
-    /// The CSV file for these rows, with YOLOv5's column names where they exist. Every row has every column: an
-    /// epoch without validation leaves its metric and validation-loss cells empty.
-    public static func csv(_ rows: [EpochResult], lossNames: [String], metricNames: [String]) -> String {
-        let header = ["epoch"] + lossNames.map { "train/\($0)" } + metricNames.map { "metrics/\($0)" } + lossNames.map { "val/\($0)" }
+    /// results.csv's column names, YOLOv5's where they exist.
+    public static func columns(lossNames: [String], metricNames: [String]) -> [String] {
+        ["epoch"] + lossNames.map { "train/\($0)" } + metricNames.map { "metrics/\($0)" } + lossNames.map { "val/\($0)" }
             + ["x/lr0", "x/lr1", "x/lr2", "time/epoch_seconds"]
-        func cells(_ values: [Double], _ count: Int) -> [String] {
-            (0..<count).map { values.indices.contains($0) ? String(format: "%.6g", values[$0]) : "" }
-        }
+    }
+
+    /// The row's value for each column after `epoch` (nil: not measured, e.g. an epoch without validation).
+    public func values(lossNames: [String], metricNames: [String]) -> [Double?] {
+        func cells(_ values: [Double], _ count: Int) -> [Double?] { (0..<count).map { values.indices.contains($0) ? values[$0] : nil } }
+        return cells(trainLosses, lossNames.count) + cells(metrics, metricNames.count) + cells(validationLosses, lossNames.count)
+            + cells(learningRates, 3) + [seconds]
+    }
+
+    /// The CSV file for these rows. Every row has every column: an epoch without validation leaves its metric and
+    /// validation-loss cells empty.
+    public static func csv(_ rows: [EpochResult], lossNames: [String], metricNames: [String]) -> String {
+        let header = columns(lossNames: lossNames, metricNames: metricNames)
         let lines = rows.map { row in
-            ([String(row.epoch)] + cells(row.trainLosses, lossNames.count) + cells(row.metrics, metricNames.count)
-                + cells(row.validationLosses, lossNames.count) + cells(row.learningRates, 3) + [String(format: "%.1f", row.seconds)]).joined(separator: ",")
+            let values = row.values(lossNames: lossNames, metricNames: metricNames)
+            let cells = values.dropLast().map { $0.map { String(format: "%.6g", $0) } ?? "" } + [String(format: "%.1f", row.seconds)]
+            return ([String(row.epoch)] + cells).joined(separator: ",")
         }
         return ([header.joined(separator: ",")] + lines).joined(separator: "\n") + "\n"
     }

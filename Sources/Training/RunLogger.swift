@@ -1,9 +1,11 @@
 import Foundation
 import RunFormat
+import TensorBoard
 
 /// What rank 0 tells a person and writes into the run directory while training (on the other ranks it is silent):
-/// a progress bar on a terminal or periodic log lines, metrics.jsonl and heartbeats every `log_every` steps, the
-/// epoch lines, results.csv with its plot, and the lifecycle events the coordinator reads.
+/// a progress bar on a terminal or periodic log lines, metrics.jsonl, TensorBoard scalars and heartbeats every
+/// `log_every` steps, the epoch lines, results.csv with its plot and TensorBoard scalars, and the lifecycle events the
+/// coordinator reads.
 final class RunLogger {
     let run: RunDirectory?
     private let output: (String) -> Void
@@ -11,6 +13,8 @@ final class RunLogger {
     private let lossNames: [String]
     private let metricNames: [String]
     private let epochs: Int
+    /// The run's TensorBoard event file, made at the first scalars.
+    private var tensorBoard: EventFileWriter?
 
     /// One logged step; `losses` are the whole batch's, `meanLosses` the epoch's running means.
     struct Step {
@@ -77,6 +81,10 @@ final class RunLogger {
             "time": step.times,
         ])
         try run?.appendEvent("heartbeat", ["epoch": step.epoch, "step": step.step, "iteration": step.iteration, "images_per_second": step.imagesPerSecond])
+        // TensorBoard, by iteration: the batch's losses, learning rates, momentum, speed and the time split.
+        try scalars(zip(lossNames, step.losses).map { ("step/\($0)", $1) } + step.learningRates.enumerated().map { ("step/lr\($0)", $1) }
+                    + [("step/momentum", step.momentum), ("step/images_per_second", step.imagesPerSecond)]
+                    + step.times.sorted { $0.key < $1.key }.map { ("step/time/\($0.key)", $0.value) }, step: step.iteration)
         if progressBar == nil {
             output("epoch \(step.epoch + 1)/\(epochs) step \(step.step + 1)/\(step.steps) "
                    + zip(lossNames, step.meanLosses).map { "\($0) \(String(format: "%.4f", $1))" }.joined(separator: " ")
@@ -98,8 +106,18 @@ final class RunLogger {
         let csv = EpochResult.csv(results, lossNames: lossNames, metricNames: metricNames)
         try run.write("results.csv", csv)
         try run.write("plots/results.svg", try ResultsTable(csv: csv, file: "results.csv").resultsChart(file: "results.csv").svg)
+        // TensorBoard, by epoch: results.csv's columns under their names, as YOLOv5 logs them.
+        let columns = EpochResult.columns(lossNames: lossNames, metricNames: metricNames).dropFirst()
+        try scalars(zip(columns, row.values(lossNames: lossNames, metricNames: metricNames)).compactMap { tag, value in value.map { (tag, $0) } }, step: row.epoch)
         try run.appendEvent("epoch", ["epoch": row.epoch, "metrics": Dictionary(uniqueKeysWithValues: zip(metricNames, row.metrics)),
                                       "fitness": bestFitness ?? NSNull()])
+    }
+
+    /// Scalars into the run's TensorBoard event file (created on first use).
+    private func scalars(_ values: [(tag: String, value: Double)], step: Int) throws {
+        guard let run else { return }
+        if tensorBoard == nil { tensorBoard = try EventFileWriter(directory: run.path) }
+        try tensorBoard?.scalars(values, step: step)
     }
 
     /// With skip_bad: the samples every rank left out in the epoch, counted and listed (at most 20).

@@ -7,6 +7,7 @@ import Training
 import XCTest
 import RunFormat
 import Optim
+import TestSupport
 
 /// The training loop end to end on small synthetic data: run-directory outputs, learning, exact resume.
 final class TrainerTests: XCTestCase {
@@ -109,6 +110,44 @@ final class TrainerTests: XCTestCase {
         // The exported model loads into a fresh model of the same architecture.
         let fresh = try DetectionModel(definition: ModelDefinition(contentsOf: model))
         try fresh.state.load(from: "\(run)/checkpoints/\(last)/ema.safetensors")
+    }
+
+    /// TensorBoard scalars, read back by the `tensorboard` package: results.csv's columns by epoch (as YOLOv5 logs
+    /// them) and each logged step's losses, learning rates, speed and time split by iteration, equal to metrics.jsonl.
+    func testRunWritesTensorBoardScalars() throws {
+        try TestTools.requirePython(["tensorboard"])
+        let (config, model) = try detectionConfig(epochs: 2)
+        let run = directory.appendingPathComponent("run").path
+        let progress = try train(config, model: model, run: run)
+        let files = try FileManager.default.contentsOfDirectory(atPath: run).filter { $0.hasPrefix("events.out.tfevents.") }
+        XCTAssertEqual(files.count, 1, "\(files)")
+        let script = """
+            import json, sys
+            from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+            accumulator = EventAccumulator(sys.argv[1], size_guidance={"scalars": 0})
+            accumulator.Reload()
+            print(json.dumps({tag: [[e.step, e.value] for e in accumulator.Scalars(tag)] for tag in accumulator.Tags()["scalars"]}))
+            """
+        let read = try TestTools.runChecked(TestTools.python, ["-c", script, run])
+        // As float32, what TensorBoard keeps (JSONSerialization may round the decimal text differently in float64).
+        let scalars = try XCTUnwrap(JSONSerialization.jsonObject(with: read.output) as? [String: [[Double]]]).mapValues { $0.map { $0.map(Float.init) } }
+        let lossNames = ["box_loss", "obj_loss", "cls_loss"], metricNames = ["mAP_0.5", "mAP_0.5:0.95", "AP75", "AP_S", "AP_M", "AP_L", "AR100", "AR_S"]
+        let columns = Array(EpochResult.columns(lossNames: lossNames, metricNames: metricNames).dropFirst())
+        for (index, column) in columns.enumerated() {
+            let expected = progress.results.map { [Float($0.epoch), Float($0.values(lossNames: lossNames, metricNames: metricNames)[index]!)] }
+            XCTAssertEqual(scalars[column], expected, column)
+        }
+        let logged = try String(contentsOfFile: "\(run)/metrics.jsonl", encoding: .utf8).split(separator: "\n").map {
+            try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+        func series(_ value: ([String: Any]) -> Double?) -> [[Float]] {
+            logged.compactMap { line in value(line).map { [Float(line["iteration"] as! Int), Float($0)] } }
+        }
+        XCTAssertEqual(scalars["step/images_per_second"], series { $0["images_per_second"] as? Double })
+        XCTAssertEqual(scalars["step/box_loss"], series { ($0["losses"] as? [String: Double])?["box_loss"] })
+        XCTAssertEqual(scalars["step/lr2"], series { ($0["lr"] as? [Double])?[2] })
+        XCTAssertEqual(scalars["step/time/forward"], series { ($0["time"] as? [String: Double])?["forward"] })
+        XCTAssertEqual(scalars.keys.filter { $0.hasPrefix("step/") }.count, 3 + 3 + 2 + (logged.first?["time"] as? [String: Any])!.count)
     }
 
     /// A sample order file that covers fewer epochs than the run stops it before training, naming the file; one that

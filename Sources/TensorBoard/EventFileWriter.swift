@@ -1,0 +1,104 @@
+import Foundation
+
+/// TensorBoard's event file of one run, written by hand: the few protobuf messages scalars need (`Event` with
+/// wall_time, step, file_version or a `Summary` of `Value`s with a tag and a simple_value) in TFRecord framing
+/// (length, masked CRC-32C of the length, data, masked CRC-32C of the data). `tensorboard --logdir runs` reads it.
+/// A file per process start: TensorBoard merges the files of a directory, as it does for a resumed YOLOv5 run.
+public final class EventFileWriter {
+    public let path: String
+    private let handle: FileHandle
+
+    /// Creates `directory/events.out.tfevents.<seconds>.<host>.<pid>` and writes its version record.
+    public init(directory: String, now: Date = Date()) throws {
+        let name = "events.out.tfevents.\(Int(now.timeIntervalSince1970)).\(ProcessInfo.processInfo.hostName).\(getpid())"
+        path = (directory as NSString).appendingPathComponent(name)
+        guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
+            throw TensorBoardError(path: path, reason: "cannot create the event file")
+        }
+        self.handle = handle
+        var event = ProtobufWriter()
+        event.double(field: 1, now.timeIntervalSince1970)
+        event.string(field: 3, "brain.Event:2")
+        try append(event.bytes)
+    }
+
+    deinit { try? handle.close() }
+
+    /// Writes one event at `step` holding every scalar (tag, value); non-finite values are left out.
+    public func scalars(_ values: [(tag: String, value: Double)], step: Int, time: Date = Date()) throws {
+        var summary = ProtobufWriter()
+        for (tag, value) in values where value.isFinite {
+            var entry = ProtobufWriter()
+            entry.string(field: 1, tag)
+            entry.float(field: 2, Float(value))
+            summary.message(field: 1, entry)
+        }
+        var event = ProtobufWriter()
+        event.double(field: 1, time.timeIntervalSince1970)
+        event.varint(field: 2, UInt64(bitPattern: Int64(step)))
+        event.message(field: 5, summary)
+        try append(event.bytes)
+    }
+
+    /// One TFRecord: length, masked CRC of the length, the data, masked CRC of the data (all little-endian).
+    private func append(_ data: [UInt8]) throws {
+        let length = littleEndian(UInt64(data.count))
+        let record = length + littleEndian(CRC32C.masked(length)) + data + littleEndian(CRC32C.masked(data))
+        do { try handle.write(contentsOf: record) } catch {
+            throw TensorBoardError(path: path, reason: "cannot write: \(error.localizedDescription)")
+        }
+    }
+}
+
+/// An event file could not be created or written.
+public struct TensorBoardError: Error, CustomStringConvertible {
+    public let path: String
+    public let reason: String
+    public var description: String { "\(path): \(reason)" }
+}
+
+private func littleEndian<T: FixedWidthInteger>(_ value: T) -> [UInt8] {
+    withUnsafeBytes(of: value.littleEndian) { Array($0) }
+}
+
+/// Protobuf's wire format, only what the event messages use: varints, 32- and 64-bit fixed values and
+/// length-delimited fields.
+struct ProtobufWriter {
+    private(set) var bytes: [UInt8] = []
+
+    mutating func varint(field: Int, _ value: UInt64) {
+        key(field, wireType: 0)
+        appendVarint(value)
+    }
+
+    mutating func double(field: Int, _ value: Double) {
+        key(field, wireType: 1)
+        bytes += littleEndian(value.bitPattern)
+    }
+
+    mutating func float(field: Int, _ value: Float) {
+        key(field, wireType: 5)
+        bytes += littleEndian(value.bitPattern)
+    }
+
+    mutating func string(field: Int, _ value: String) { lengthDelimited(field, Array(value.utf8)) }
+
+    mutating func message(field: Int, _ value: ProtobufWriter) { lengthDelimited(field, value.bytes) }
+
+    private mutating func lengthDelimited(_ field: Int, _ payload: [UInt8]) {
+        key(field, wireType: 2)
+        appendVarint(UInt64(payload.count))
+        bytes += payload
+    }
+
+    private mutating func key(_ field: Int, wireType: UInt64) { appendVarint(UInt64(field) << 3 | wireType) }
+
+    private mutating func appendVarint(_ value: UInt64) {
+        var value = value
+        while value >= 0x80 {
+            bytes.append(UInt8(value & 0x7F) | 0x80)
+            value >>= 7
+        }
+        bytes.append(UInt8(value))
+    }
+}
