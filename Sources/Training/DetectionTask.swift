@@ -42,7 +42,9 @@ public final class DetectionTask: TrainingTask {
     public var state: ModelState { model.state }
     public var modelContext: ModelContext { model.context }
     public var lossNames: [String] { ["box_loss", "obj_loss", "cls_loss"] }
-    public var metricNames: [String] { ["mAP_0.5", "mAP_0.5:0.95", "AP75", "AP_S", "AP_M", "AP_L", "AR100", "AR_S"] }
+    /// COCO's statistics, then YOLOv5's precision and recall (at the best mean-F1 confidence), last so that results.csv
+    /// rows of runs from before they existed keep their places.
+    public var metricNames: [String] { ["mAP_0.5", "mAP_0.5:0.95", "AP75", "AP_S", "AP_M", "AP_L", "AR100", "AR_S", "precision", "recall"] }
     public var forwardFLOPsPerImage: Double { images.shape.n == 0 ? 0 : model.forwardFLOPs / Double(images.shape.n) }
 
     public func trainingTransform() -> (inout SampleContext) throws -> DetectionExample {
@@ -89,6 +91,7 @@ public final class DetectionTask: TrainingTask {
         options.multiLabel = true
         options.maxDetections = 300
         var annotations: [COCOAnnotation] = [], detections: [COCODetection] = [], imageIDs: [Int] = []
+        var classMetrics = ClassMetricsAccumulator()
         var lossSums = [0.0, 0.0, 0.0], batchCount = 0
         var decoded: [Float] = []
         while let examples = try batches() {
@@ -107,20 +110,31 @@ public final class DetectionTask: TrainingTask {
                 guard let source = example.source else { continue }
                 let gain = source.letterbox.ratio, padX = source.letterbox.padX, padY = source.letterbox.padY
                 let truth = example.boxes.map { DetectionBox(x1: $0.x1, y1: $0.y1, x2: $0.x2, y2: $0.y2, score: 1, classIndex: $0.classIndex) }
-                for box in scaleBoxes(truth, gain: gain, padX: padX, padY: padY, imageWidth: source.width, imageHeight: source.height) {
+                let labels = scaleBoxes(truth, gain: gain, padX: padX, padY: padY, imageWidth: source.width, imageHeight: source.height)
+                for box in labels {
                     let coco = COCOBox(box)
                     annotations.append(COCOAnnotation(id: annotations.count + 1, imageID: imageID, categoryID: box.classIndex, box: coco, area: coco.area))
                 }
-                for box in scaleBoxes(boxes, gain: gain, padX: padX, padY: padY, imageWidth: source.width, imageHeight: source.height) {
+                let predictions = scaleBoxes(boxes, gain: gain, padX: padX, padY: padY, imageWidth: source.width, imageHeight: source.height)
+                for box in predictions {
                     detections.append(COCODetection(imageID: imageID, categoryID: box.classIndex, box: box))
                 }
+                classMetrics.addImage(labels: labels.map(ClassMetricsAccumulator.Box.init), predictions: predictions.map(ClassMetricsAccumulator.Box.init))
             }
         }
         let truth = COCOGroundTruth(imageIDs: imageIDs, categoryIDs: Array(0..<classes), annotations: annotations)
         let summary = try COCOEvaluator(groundTruth: truth).evaluate(detections)
         let v = summary.values.map { max($0, 0) }
+        let perClass = classMetrics.result()
         return ValidationOutcome(losses: lossSums.map { $0 / Double(max(batchCount, 1)) },
-                                 metrics: [v[1], v[0], v[2], v[3], v[4], v[5], v[8], v[9]],
-                                 fitness: detectionFitness(ap50: v[1], ap: v[0]), report: summary.lines)
+                                 metrics: [v[1], v[0], v[2], v[3], v[4], v[5], v[8], v[9], perClass.meanPrecision, perClass.meanRecall],
+                                 fitness: detectionFitness(ap50: v[1], ap: v[0]), report: summary.lines, classMetrics: perClass)
+    }
+}
+
+extension ClassMetricsAccumulator.Box {
+    /// A detection or label box in image pixels.
+    init(_ box: DetectionBox) {
+        self.init(classIndex: box.classIndex, x1: Double(box.x1), y1: Double(box.y1), x2: Double(box.x2), y2: Double(box.y2), confidence: Double(box.score))
     }
 }

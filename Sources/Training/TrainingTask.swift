@@ -1,3 +1,4 @@
+import Evaluation
 import Foundation
 import Models
 import SampleStream
@@ -22,6 +23,8 @@ public struct ValidationOutcome {
     public var fitness: Double
     /// Human-readable lines (e.g. COCO's 12 lines or a confusion matrix).
     public var report: [String]
+    /// A detector's per-class precision, recall and AP (YOLOv5 val.py's table and curves).
+    public var classMetrics: ClassMetrics? = nil
 }
 
 /// A task the trainer can run: detection or classification. It owns the model, turns stream batches into

@@ -5,6 +5,8 @@ public struct ValidationResult {
     public let metricNames: [String]
     /// Images in the evaluated split.
     public let images: Int
+    /// The dataset's class names (for the per-class table), when it has one per class.
+    public let classNames: [String]?
 
     /// `name value` pairs of the metrics, then of the validation losses, on one line.
     public var summaryLine: String {

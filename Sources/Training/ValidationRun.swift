@@ -20,7 +20,8 @@ public enum ValidationRun {
             let names = dataset.manifest.classes
             classification.classNames = names.count == classes ? names : (0..<classes).map(String.init)
         }
-        return try evaluate(task, weightsFile: weightsFile, dataset: dataset, split: split, batch: config.batch, images: images)
+        let names = dataset.manifest.classes.count == classes ? dataset.manifest.classes : nil
+        return try evaluate(task, weightsFile: weightsFile, dataset: dataset, split: split, batch: config.batch, images: images, classNames: names)
     }
 
     /// The side of the dataset's images when they all have one square size (the natural `imgsz` for it), else nil.
@@ -31,9 +32,9 @@ public enum ValidationRun {
     }
 
     private static func evaluate<Task: TrainingTask>(_ task: Task, weightsFile: String, dataset: Dataset, split: String, batch: Int,
-                                                     images: Int) throws -> ValidationResult {
+                                                     images: Int, classNames: [String]?) throws -> ValidationResult {
         let weights = try task.state.readArenas(from: weightsFile)
         let outcome = try Validation.run(task, dataset: dataset, split: split, batch: batch, parameters: weights.parameters, buffers: weights.buffers)
-        return ValidationResult(outcome: outcome, lossNames: task.lossNames, metricNames: task.metricNames, images: images)
+        return ValidationResult(outcome: outcome, lossNames: task.lossNames, metricNames: task.metricNames, images: images, classNames: classNames)
     }
 }

@@ -15,7 +15,8 @@ struct ValCommand: ParsableCommand {
         model, image size, classes and batch unless given here, and its best (else last) checkpoint's EMA weights are \
         evaluated. This is the trainer's own validation: detection runs NMS (conf 0.001, multi-label, 300 per image) with \
         IoU --iou (0.65, as YOLOv5's final val; the per-epoch validation uses 0.6) and computes the 12 COCO statistics on \
-        boxes mapped back to the original images.
+        boxes mapped back to the original images, then YOLOv5 val.py's table: precision, recall (at the confidence of the \
+        best mean F1), mAP@.5 and mAP@.5:.95 for all classes and per class.
         """)
 
     @Option(help: "Weights: a safetensors state dict, or a run directory.") var weights: String
@@ -36,6 +37,7 @@ struct ValCommand: ParsableCommand {
             let result = try ValidationRun.evaluate(config: config, modelFile: modelFile, weightsFile: weightsFile, split: split, nmsIoU: iou)
             print("spd val: \(weightsFile) (\(modelFile), imgsz \(config.imgsz)) on \(data) split \(split): \(result.images) images")
             for line in result.outcome.report { print(line) }
+            for line in result.outcome.classMetrics?.table(names: result.classNames) ?? [] { print(line) }
             print(result.summaryLine)
             if let json { try writeJSON(result, weightsFile: weightsFile, modelFile: modelFile, imageSize: config.imgsz, to: json) }
         }
@@ -59,12 +61,24 @@ struct ValCommand: ParsableCommand {
         return (config, resolveModelFile(model))
     }
 
+    /// A detector's per-class rows (class, name, labels, P, R, AP50, AP), or none.
+    private func perClassJSON(_ result: ValidationResult) -> [[String: Any]] {
+        guard let metrics = result.outcome.classMetrics else { return [] }
+        let precision = metrics.precision, recall = metrics.recall
+        return metrics.classes.indices.map { i in
+            let c = metrics.classes[i]
+            return ["class": c.classIndex, "name": result.classNames?[c.classIndex] ?? "class\(c.classIndex)", "labels": c.labels,
+                    "precision": precision[i], "recall": recall[i], "ap50": c.ap50, "ap": c.ap]
+        }
+    }
+
     private func writeJSON(_ result: ValidationResult, weightsFile: String, modelFile: String, imageSize: Int, to path: String) throws {
         let object: [String: Any] = [
             "weights": weightsFile, "model": modelFile, "data": data, "split": split, "images": result.images, "imgsz": imageSize, "nms_iou": iou,
             "metrics": Dictionary(uniqueKeysWithValues: zip(result.metricNames, result.outcome.metrics)),
             "losses": Dictionary(uniqueKeysWithValues: zip(result.lossNames, result.outcome.losses)),
             "fitness": result.outcome.fitness, "report": result.outcome.report,
+            "classes": perClassJSON(result),
         ]
         let bytes = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
         do { try bytes.write(to: URL(fileURLWithPath: path), options: .atomic) } catch {

@@ -31,7 +31,7 @@ final class CheckpointTests: XCTestCase {
 
     func testTableListsEveryCheckpoint() throws {
         let table = CheckpointTable(run: try RunCheckpoints(runDirectory: "\(directory!)/run"))
-        let metrics = ["mAP_0.5", "mAP_0.5:0.95", "AP75", "AP_S", "AP_M", "AP_L", "AR100", "AR_S"]
+        let metrics = ["mAP_0.5", "mAP_0.5:0.95", "AP75", "AP_S", "AP_M", "AP_L", "AR100", "AR_S", "precision", "recall"]
         XCTAssertEqual(table.header, ["checkpoint", "links", "epoch", "step", "iteration", "saved", "world", "best fitness"] + metrics + ["status"])
         // 8 images in batches of 4: a checkpoint after each epoch, at iterations 2 and 4.
         XCTAssertEqual(table.rows.map { $0[0] }, ["step-000000004", "step-000000002"])
@@ -43,7 +43,7 @@ final class CheckpointTests: XCTestCase {
         for row in table.rows {
             XCTAssertEqual(row.count, table.header.count)
             XCTAssertNotNil(Double(row[7]), "best fitness '\(row[7])'")
-            XCTAssertTrue(row[8..<16].allSatisfy { Double($0) != nil }, "metrics \(row[8..<16])")
+            XCTAssertTrue(row[8..<18].allSatisfy { Double($0) != nil }, "metrics \(row[8..<18])")
             XCTAssertEqual(row[5].count, "yyyy-MM-dd HH:mm:ss".count)
         }
     }

@@ -67,6 +67,17 @@ final class LearningTests: XCTestCase {
         XCTAssertEqual(result.outcome.metrics, metrics)
         XCTAssertEqual(result.images, 8)
         XCTAssertEqual(result.outcome.report.count, 12, "the 12 COCO lines")
+        // YOLOv5 val.py's table: a header, `all` and the classes with labels, named by the dataset; P and R are the
+        // last two metrics (results.csv's metrics/precision and metrics/recall).
+        let classMetrics = try XCTUnwrap(result.outcome.classMetrics)
+        let table = classMetrics.table(names: result.classNames)
+        XCTAssertEqual(table.count, 2 + classMetrics.classes.count)
+        XCTAssertTrue(table[1].hasPrefix("                 all          8         41"), table[1])
+        XCTAssertEqual(Array(metrics.suffix(2)), [classMetrics.meanPrecision, classMetrics.meanRecall])
+        XCTAssertGreaterThan(classMetrics.meanPrecision, 0.8)
+        XCTAssertGreaterThan(classMetrics.meanRecall, 0.8)
+        XCTAssertEqual(classMetrics.map50, metrics[0], accuracy: 0.05, "val.py's mAP@.5 near COCO's on the same boxes")
+        XCTAssertTrue(table.dropFirst(2).allSatisfy { line in result.classNames!.contains { line.hasPrefix(String(repeating: " ", count: 20 - $0.count) + $0) } }, "\(table)")
     }
 
     /// ResNet18-SPD memorises 64 Fashion-MNIST images (16x16, no augmentation) to 100% top-1 on them, in eval mode.

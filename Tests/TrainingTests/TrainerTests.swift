@@ -131,7 +131,7 @@ final class TrainerTests: XCTestCase {
         let read = try TestTools.runChecked(TestTools.python, ["-c", script, run])
         // As float32, what TensorBoard keeps (JSONSerialization may round the decimal text differently in float64).
         let scalars = try XCTUnwrap(JSONSerialization.jsonObject(with: read.output) as? [String: [[Double]]]).mapValues { $0.map { $0.map(Float.init) } }
-        let lossNames = ["box_loss", "obj_loss", "cls_loss"], metricNames = ["mAP_0.5", "mAP_0.5:0.95", "AP75", "AP_S", "AP_M", "AP_L", "AR100", "AR_S"]
+        let lossNames = ["box_loss", "obj_loss", "cls_loss"], metricNames = ["mAP_0.5", "mAP_0.5:0.95", "AP75", "AP_S", "AP_M", "AP_L", "AR100", "AR_S", "precision", "recall"]
         let columns = Array(EpochResult.columns(lossNames: lossNames, metricNames: metricNames).dropFirst())
         for (index, column) in columns.enumerated() {
             let expected = progress.results.map { [Float($0.epoch), Float($0.values(lossNames: lossNames, metricNames: metricNames)[index]!)] }
