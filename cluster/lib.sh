@@ -10,7 +10,7 @@ if [ ! -d "$SPD_ROOT/Sources" ] && [ -x "$SPD_ROOT/bin/spd" ]; then SPD_BIN="$SP
 # (GRDB, the coordinator's run queue); the real Fashion-MNIST data for the built-in datasets; the zstd and tar tools
 # the shard tests compare against; python3 with venv for the pycocotools comparison; iproute2 for the multi-host test.
 SPD_APT_PACKAGES=(libopenmpi-dev openmpi-bin libopenblas-dev libzstd-dev zstd tar libturbojpeg0-dev libpng-dev zlib1g-dev
-                  libsqlite3-dev dataset-fashion-mnist python3 python3-venv iproute2)
+                  libsqlite3-dev dataset-fashion-mnist python3 python3-venv iproute2 librsvg2-bin)
 
 if ! command -v swift >/dev/null 2>&1 && [ -x /opt/swift/usr/bin/swift ]; then export PATH="$PATH:/opt/swift/usr/bin"; fi
 

@@ -1,5 +1,7 @@
+import Evaluation
 import Foundation
 import RunFormat
+import Support
 import TensorBoard
 
 /// What rank 0 tells a person and writes into the run directory while training (on the other ranks it is silent):
@@ -15,6 +17,9 @@ final class RunLogger {
     private let epochs: Int
     /// The run's TensorBoard event file, made at the first scalars.
     private var tensorBoard: EventFileWriter?
+    /// The dataset's class names (for the plots' legends), when it names every class.
+    var classNames: [String]?
+    private var pictureProblemSaid = false
 
     /// One logged step; `losses` are the whole batch's, `meanLosses` the epoch's running means.
     struct Step {
@@ -98,6 +103,20 @@ final class RunLogger {
     func validated(_ outcome: ValidationOutcome) {
         output(zip(metricNames, outcome.metrics).map { "\($0) \(String(format: "%.4f", $1))" }.joined(separator: "  "))
         for line in outcome.report { output(line) }
+        if let metrics = outcome.classMetrics {
+            picture("PR_curve.png", metrics.precisionRecallChart(names: classNames))
+            picture("F1_curve.png", metrics.f1Chart(names: classNames))
+        }
+    }
+
+    /// A chart as a PNG file of the run directory, as YOLOv5 writes them; a plot that cannot be rendered (no
+    /// rsvg-convert on this node) is said once and never stops the training.
+    private func picture(_ name: String, _ chart: SVGChart) {
+        guard let run, !pictureProblemSaid else { return }
+        do { try PNGRendering.writePNG(svg: chart.svg, to: "\(run.path)/\(name)") } catch {
+            pictureProblemSaid = true
+            output("note: no PNG plots in this run: \(error)")
+        }
     }
 
     /// results.csv and its plot with every finished epoch, and the `epoch` event.
@@ -105,7 +124,9 @@ final class RunLogger {
         guard let run, let row = results.last else { return }
         let csv = EpochResult.csv(results, lossNames: lossNames, metricNames: metricNames)
         try run.write("results.csv", csv)
-        try run.write("plots/results.svg", try ResultsTable(csv: csv, file: "results.csv").resultsChart(file: "results.csv").svg)
+        let chart = try ResultsTable(csv: csv, file: "results.csv").resultsChart(file: "results.csv")
+        try run.write("plots/results.svg", chart.svg)
+        picture("results.png", chart)
         // TensorBoard, by epoch: results.csv's columns under their names, as YOLOv5 logs them.
         let columns = EpochResult.columns(lossNames: lossNames, metricNames: metricNames).dropFirst()
         try scalars(zip(columns, row.values(lossNames: lossNames, metricNames: metricNames)).compactMap { tag, value in value.map { (tag, $0) } }, step: row.epoch)

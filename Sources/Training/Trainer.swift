@@ -39,6 +39,7 @@ public final class Trainer<Task: TrainingTask> {
         (self.config, self.task, self.dataset, self.communicator) = (config, task, dataset, communicator)
         logger = RunLogger(run: communicator.rank == 0 ? try RunDirectory(path: runDirectory) : nil, output: output, interactive: interactive,
                            lossNames: task.lossNames, metricNames: task.metricNames, epochs: config.epochs)
+        logger.classNames = dataset.manifest.classes.isEmpty ? nil : dataset.manifest.classes
         let store = CheckpointStore(directory: "\(runDirectory)/checkpoints", keep: config.keepCheckpoints)
         checkpointPolicy = CheckpointPolicy(store: store, everySteps: config.checkpointEverySteps, everyMinutes: config.checkpointEveryMinutes)
         let identity = try RunIdentity.verifySame(RunIdentity.of(config: config, dataset: dataset, state: task.state), communicator: communicator)

@@ -101,6 +101,12 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(events.last, "done")
         XCTAssertEqual(events.filter { $0 == "epoch" }.count, 2)
         XCTAssertTrue(FileManager.default.fileExists(atPath: "\(run)/plots/results.svg"))
+        // YOLOv5's pictures, rendered by rsvg-convert: results.png and the validation curves.
+        for picture in ["results.png", "PR_curve.png", "F1_curve.png"] {
+            let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: "\(run)/\(picture)")))
+            XCTAssertEqual(Array(bytes.prefix(4)), [0x89, 0x50, 0x4E, 0x47], picture)
+            XCTAssertGreaterThan(bytes.count, 5000, "\(picture): a chart, not an empty image")
+        }
         XCTAssertTrue(FileManager.default.fileExists(atPath: "\(run)/config.yaml"))
         let last = try FileManager.default.destinationOfSymbolicLink(atPath: "\(run)/checkpoints/last")
         XCTAssertEqual(last, "step-000000004")

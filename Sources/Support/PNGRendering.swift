@@ -1,0 +1,40 @@
+import Foundation
+import POSIXFiles
+
+/// SVG to PNG through librsvg's `rsvg-convert` (Debian's librsvg2-bin), a real rasteriser: charts are drawn once, as
+/// SVG, and the PNG files YOLOv5 users look at (results.png, PR_curve.png, ...) are rendered from them.
+public enum PNGRendering {
+    /// The rasteriser's executable, looked up on PATH.
+    public static let tool = "rsvg-convert"
+
+    /// Whether `rsvg-convert` is on PATH.
+    public static var isAvailable: Bool {
+        (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":").contains {
+            FileManager.default.isExecutableFile(atPath: "\($0)/\(tool)")
+        }
+    }
+
+    /// Renders `svg` to the PNG file `path` (written atomically); errors name the file and the rasteriser's complaint.
+    public static func writePNG(svg: String, to path: String) throws {
+        guard isAvailable else { throw FileProblem(file: path, message: "cannot render: \(tool) is not installed (Debian package librsvg2-bin)") }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [tool, "--format=png"]
+        let input = Pipe(), output = Pipe(), errors = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = errors
+        do { try process.run() } catch { throw FileProblem(file: path, message: "cannot run \(tool): \(error.localizedDescription)") }
+        // The SVG goes in on its own thread, so a full output pipe cannot block the write.
+        let document = Data(svg.utf8)
+        let writer = Thread { try? input.fileHandleForWriting.write(contentsOf: document); try? input.fileHandleForWriting.close() }
+        writer.start()
+        let png = output.fileHandleForReading.readDataToEndOfFile()
+        let complaint = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        guard process.terminationReason == .exit, process.terminationStatus == 0, png.starts(with: [0x89, 0x50, 0x4E, 0x47]) else {
+            throw FileProblem(file: path, message: "\(tool) failed (status \(process.terminationStatus)): \(complaint.trimmingCharacters(in: .whitespacesAndNewlines))")
+        }
+        do { try writeAtomically(Array(png), to: path) } catch { throw FileProblem(file: path, message: "cannot write: \(error)") }
+    }
+}
