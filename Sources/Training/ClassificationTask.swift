@@ -91,3 +91,8 @@ public final class ClassificationTask: TrainingTask {
                                      ?? ["top-1 \(metrics.top1Accuracy), top-5 \(metrics.top5Accuracy) on \(metrics.sampleCount) images"])
     }
 }
+
+extension ClassificationTask {
+    /// No train_batch pictures for classifiers (YOLOv5 draws them for detection).
+    public func batchPicture(_ examples: [ClassificationExample], classNames: [String]) -> Image? { nil }
+}

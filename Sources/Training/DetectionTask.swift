@@ -19,6 +19,9 @@ public final class DetectionTask: TrainingTask {
     public let augmentation: DetectionAugmentation
     public let classes: Int
     public var nmsIoU: Float = 0.6
+    /// The dataset's class names, for the validation pictures (class indices when nil).
+    public var classNames: [String]?
+    private var pictureClassNames: [String] { classNames ?? [] }
     private let makeEvaluationModel: () throws -> DetectionModel
     private var evaluationModel: DetectionModel?
     private let images = Tensor()
@@ -92,6 +95,7 @@ public final class DetectionTask: TrainingTask {
         options.maxDetections = 300
         var annotations: [COCOAnnotation] = [], detections: [COCODetection] = [], imageIDs: [Int] = []
         var classMetrics = ClassMetricsAccumulator()
+        var pictures: [(name: String, image: Image)] = []
         var lossSums = [0.0, 0.0, 0.0], batchCount = 0
         var decoded: [Float] = []
         while let examples = try batches() {
@@ -104,6 +108,11 @@ public final class DetectionTask: TrainingTask {
             if decoded.count != examples.count * stride { decoded = [Float](repeating: 0, count: examples.count * stride) }
             decoded.withUnsafeMutableBufferPointer { model.detect.decode(into: $0.baseAddress!) }
             let kept = nonMaxSuppression(decoded, batchSize: examples.count, classCount: classes, options: options)
+            if pictures.isEmpty {
+                // The first batch as YOLOv5's val_batch0_labels.jpg and val_batch0_pred.jpg (scores above 0.25).
+                pictures = [("val_batch0_labels.jpg", BatchPicture.draw(examples.map(\.labelledTile), classNames: pictureClassNames)),
+                            ("val_batch0_pred.jpg", BatchPicture.draw(zip(examples, kept).map { $0.predictionTile($1) }, classNames: pictureClassNames))]
+            }
             for (example, boxes) in zip(examples, kept) {
                 let imageID = imageIDs.count
                 imageIDs.append(imageID)
@@ -128,7 +137,7 @@ public final class DetectionTask: TrainingTask {
         let perClass = classMetrics.result()
         return ValidationOutcome(losses: lossSums.map { $0 / Double(max(batchCount, 1)) },
                                  metrics: [v[1], v[0], v[2], v[3], v[4], v[5], v[8], v[9], perClass.meanPrecision, perClass.meanRecall],
-                                 fitness: detectionFitness(ap50: v[1], ap: v[0]), report: summary.lines, classMetrics: perClass)
+                                 fitness: detectionFitness(ap50: v[1], ap: v[0]), report: summary.lines, pictures: pictures, classMetrics: perClass)
     }
 }
 
@@ -136,5 +145,23 @@ extension ClassMetricsAccumulator.Box {
     /// A detection or label box in image pixels.
     init(_ box: DetectionBox) {
         self.init(classIndex: box.classIndex, x1: Double(box.x1), y1: Double(box.y1), x2: Double(box.x2), y2: Double(box.y2), confidence: Double(box.score))
+    }
+}
+
+extension DetectionTask {
+    public func batchPicture(_ examples: [DetectionExample], classNames: [String]) -> Image? {
+        BatchPicture.draw(examples.map(\.labelledTile), classNames: classNames)
+    }
+}
+
+extension DetectionExample {
+    /// The example's image with its ground-truth boxes, for a batch picture.
+    var labelledTile: BatchPicture.Tile {
+        BatchPicture.Tile(image: image, name: key, boxes: boxes.map { ($0.classIndex, $0.x1, $0.y1, $0.x2, $0.y2, nil) })
+    }
+
+    /// The example's image with `predictions` (in its pixels), for a batch picture.
+    func predictionTile(_ predictions: [DetectionBox]) -> BatchPicture.Tile {
+        BatchPicture.Tile(image: image, name: key, boxes: predictions.map { ($0.classIndex, $0.x1, $0.y1, $0.x2, $0.y2, $0.score) })
     }
 }

@@ -1,5 +1,7 @@
 import Evaluation
 import Foundation
+import POSIXFiles
+import Imaging
 import RunFormat
 import Support
 import TensorBoard
@@ -107,6 +109,13 @@ final class RunLogger {
             picture("PR_curve.png", metrics.precisionRecallChart(names: classNames))
             picture("F1_curve.png", metrics.f1Chart(names: classNames))
         }
+        for (name, image) in outcome.pictures { try? jpeg(name, image) }
+    }
+
+    /// A picture of the run directory as JPEG (train_batchN.jpg, val_batch0_*.jpg).
+    func jpeg(_ name: String, _ image: Image) throws {
+        guard let run else { return }
+        try writeAtomically(try image.jpegData(quality: 90), to: "\(run.path)/\(name)")
     }
 
     /// A chart as a PNG file of the run directory, as YOLOv5 writes them; a plot that cannot be rendered (no

@@ -26,7 +26,9 @@ public enum TaskFactory {
             try require(.detect, "detection")
             let model = try DetectionModel(definition: definition, classes: classes, seed: seed)
             try model.checkFits(imageSize: config.imgsz, batch: batch, training: true)
-            return try DetectionTask(model: model, hyperparameters: config.hyp, imageSize: config.imgsz)
+            let task = try DetectionTask(model: model, hyperparameters: config.hyp, imageSize: config.imgsz)
+            if let names = dataset?.manifest.classes, names.count == model.detect.classes { task.classNames = names }
+            return task
         case let .classification(definition):
             try require(.classify, "classification")
             let augmentation = try dataset.map { try classificationAugmentation(config, dataset: $0) }

@@ -1,3 +1,4 @@
+import Imaging
 import Evaluation
 import Foundation
 import Models
@@ -23,6 +24,8 @@ public struct ValidationOutcome {
     public var fitness: Double
     /// Human-readable lines (e.g. COCO's 12 lines or a confusion matrix).
     public var report: [String]
+    /// Pictures of the first batch by file name (a detector's val_batch0_labels.jpg and val_batch0_pred.jpg).
+    public var pictures: [(name: String, image: Image)] = []
     /// A detector's per-class precision, recall and AP (YOLOv5 val.py's table and curves).
     public var classMetrics: ClassMetrics? = nil
 }
@@ -50,4 +53,7 @@ public protocol TrainingTask: AnyObject {
     func validate(batches: () throws -> [Example]?, parameters: [Float], buffers: [Float]) throws -> ValidationOutcome
     /// Forward FLOPs per image of the last training forward (for throughput reports).
     var forwardFLOPsPerImage: Double { get }
+    /// The batch as YOLOv5's train_batchN.jpg shows it (the augmented images with their boxes), or nil when the task
+    /// draws none.
+    func batchPicture(_ examples: [Example], classNames: [String]) -> Image?
 }

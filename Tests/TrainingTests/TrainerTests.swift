@@ -107,6 +107,12 @@ final class TrainerTests: XCTestCase {
             XCTAssertEqual(Array(bytes.prefix(4)), [0x89, 0x50, 0x4E, 0x47], picture)
             XCTAssertGreaterThan(bytes.count, 5000, "\(picture): a chart, not an empty image")
         }
+        // The first three training batches and the first validation batch, as YOLOv5 draws them.
+        for picture in ["train_batch0.jpg", "train_batch1.jpg", "train_batch2.jpg", "val_batch0_labels.jpg", "val_batch0_pred.jpg"] {
+            let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: "\(run)/\(picture)")))
+            XCTAssertEqual(Array(bytes.prefix(2)), [0xFF, 0xD8], picture)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(run)/train_batch3.jpg"))
         XCTAssertTrue(FileManager.default.fileExists(atPath: "\(run)/config.yaml"))
         let last = try FileManager.default.destinationOfSymbolicLink(atPath: "\(run)/checkpoints/last")
         XCTAssertEqual(last, "step-000000004")
