@@ -80,7 +80,7 @@ let package = Package(
         // Detection post-processing: YOLOv5 non-max suppression, box rescaling, COCO results JSON.
         .target(name: "Detection", swiftSettings: kernelFlags),
         // Dataset converters (COCO, YOLO, CIFAR-10, IDX, folders), built-in Fashion-MNIST sets, inspect and verify.
-        .target(name: "Datasets", dependencies: ["Shards", "Imaging", "Support", "POSIXFiles", "CZlib"]),
+        .target(name: "Datasets", dependencies: ["Shards", "Imaging", "Support", "POSIXFiles", "Checksum", "CZlib"]),
         // COCO box metrics exactly as pycocotools computes them; classification accuracy and confusion.
         .target(name: "Evaluation", dependencies: ["Support", "Detection"]),
         // The per-rank sample stream: epoch order, windows, background prefetch, resumable positions.

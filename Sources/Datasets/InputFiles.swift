@@ -37,11 +37,13 @@ enum InputFiles {
     /// Paths of the image files (.jpg .jpeg .png .ppm .pgm, any case) under `path`, recursively, sorted.
     static func images(under path: String) throws -> [String] {
         guard isDirectory(path) else { throw DatasetError.badInput(file: path, problem: "is not a directory") }
-        let extensions: Set<String> = ["jpg", "jpeg", "png", "ppm", "pgm"]
         let found = FileManager.default.enumerator(atPath: path)?.compactMap { $0 as? String } ?? []
-        return found.filter { extensions.contains(($0 as NSString).pathExtension.lowercased()) && !$0.hasPrefix(".") }
+        return found.filter { imageExtensions.contains(($0 as NSString).pathExtension.lowercased()) && !$0.hasPrefix(".") }
             .sorted().map { path + "/" + $0 }
     }
+
+    /// The image formats the converters read.
+    static let imageExtensions: Set<String> = ["jpg", "jpeg", "png", "ppm", "pgm"]
 
     /// Visible entries of a directory, sorted.
     static func entries(_ path: String) throws -> [String] {

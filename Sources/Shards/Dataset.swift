@@ -11,8 +11,8 @@ public struct Dataset: Sendable {
         if directory.hasSuffix(".yaml") || directory.hasSuffix(".yml") {
             var isDirectory: ObjCBool = false
             if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), !isDirectory.boolValue {
-                throw ShardError.invalidManifest(file: directory, field: nil, reason: "a YOLOv5 data file, not a shard dataset: convert it once with "
-                                                 + "`spd data make yolo --from \(directory) --out DIR` and train with --data DIR")
+                throw ShardError.invalidManifest(file: directory, field: nil, reason: "a YOLOv5 data file, not a shard dataset: `spd train --data` and "
+                                                 + "`spd val --data` convert it once into cached shards; elsewhere convert it with `spd data make yolo --from \(directory) --out DIR`")
             }
         }
         let manifestPath = directory + "/" + DatasetManifest.fileName

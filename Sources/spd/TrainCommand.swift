@@ -1,4 +1,5 @@
 import ArgumentParser
+import Datasets
 import Distributed
 import Foundation
 import Tensor
@@ -82,7 +83,17 @@ struct TrainCommand: ParsableCommand {
         if let model { settings.append("model=\(model)") }
         if let seed { settings.append("seed=\(seed)") }
         if skipBad { settings.append("skip_bad=true") }
-        let experiment = try ExperimentConfig(contentsOf: file, overrides: settings, repositoryRoot: repositoryRoot())
+        var experiment = try ExperimentConfig(contentsOf: file, overrides: settings, repositoryRoot: repositoryRoot())
+        let dataFile = experiment.resolve(experiment.data)
+        if YOLODataCache.isDataFile(dataFile) {
+            // A YOLOv5 data.yaml: rank 0 converts it once into cached shards (or finds them), every rank trains on them.
+            var cache: [String]? = nil
+            if communicator.rank == 0 {
+                let options = ConversionOptions { line in FileHandle.standardOutput.write(Data("\(line)\n".utf8)) }
+                cache = [try YOLODataCache.prepare(dataFile: dataFile, options: options)]
+            }
+            experiment.data = try communicator.broadcast(json: cache, root: 0)[0]
+        }
         if let mpi = communicator as? MPICommunicator, experiment.watchdogSeconds > 0 { try mpi.startWatchdog(seconds: experiment.watchdogSeconds) }
         let directory = resume ?? runDirectory ?? "runs/\(experiment.name)"
         let mode: ResumeMode = resume != nil ? .required : (resumeIfExists ? .ifExists : .fresh)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Datasets
 import Foundation
 import Support
 import Inference
@@ -20,7 +21,7 @@ struct ValCommand: ParsableCommand {
         """)
 
     @Option(help: "Weights: a safetensors state dict, or a run directory.") var weights: String
-    @Option(help: "Dataset directory (dataset.json and shards).") var data: String
+    @Option(help: "Dataset directory (dataset.json and shards), or a YOLOv5 data.yaml (converted once into cached shards).") var data: String
     @Option(help: "Model file or name under configs/models (default: the run's model).") var cfg: String?
     @Option(help: "Dataset split.") var split = "val"
     @Option(help: "Square input size (default: the run's, else the dataset's image side, else 640).") var imgsz: Int?
@@ -51,7 +52,10 @@ struct ValCommand: ParsableCommand {
         guard let model = cfg ?? (isRun ? config.model : nil) else {
             throw FileProblem(file: weights, message: "a weights file needs --cfg MODEL (a run directory names its model in config.yaml)")
         }
-        config.data = data
+        // A YOLOv5 data.yaml is converted once into cached shards, as spd train does.
+        config.data = YOLODataCache.isDataFile(data)
+            ? try YOLODataCache.prepare(dataFile: data, options: ConversionOptions { FileHandle.standardError.write(Data("\($0)\n".utf8)) })
+            : data
         if let batch { config.batch = batch } else if !isRun { config.batch = 32 }
         if let imgsz {
             config.imgsz = imgsz

@@ -70,8 +70,8 @@ final class DatasetTests: XCTestCase {
         let file = try makeTemporaryDirectory(self) + "/coco128.yaml"
         try "path: ../datasets/coco128\ntrain: images/train2017\nval: images/train2017\nnc: 80\n".write(toFile: file, atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try Dataset(directory: file)) { error in
-            XCTAssertEqual("\(error)", "\(file): invalid manifest: a YOLOv5 data file, not a shard dataset: convert it once with "
-                           + "`spd data make yolo --from \(file) --out DIR` and train with --data DIR")
+            XCTAssertEqual("\(error)", "\(file): invalid manifest: a YOLOv5 data file, not a shard dataset: `spd train --data` and "
+                           + "`spd val --data` convert it once into cached shards; elsewhere convert it with `spd data make yolo --from \(file) --out DIR`")
         }
     }
 
