@@ -74,7 +74,7 @@ let package = Package(
         .target(name: "RunFormat", dependencies: ["Support", "POSIXFiles", "TensorFiles", "SampleStream"]),
         .target(name: "TensorBoard"),
         .target(name: "Optim", dependencies: ["Support", "Models", "Tensor", "RunFormat"], swiftSettings: kernelFlags),
-        .target(name: "Training", dependencies: ["Support", "RunFormat", "TensorBoard", "Optim", "Tensor", "Models", "DetectionLoss", "TensorFiles", "SampleStream", "Augment", "Imaging", "Detection", "Evaluation", "Distributed", "Shards", "Checksum", "POSIXFiles"], swiftSettings: kernelFlags),
+        .target(name: "Training", dependencies: ["Support", "RunFormat", "TensorBoard", "Plots", "Optim", "Tensor", "Models", "DetectionLoss", "TensorFiles", "SampleStream", "Augment", "Imaging", "Detection", "Evaluation", "Distributed", "Shards", "Checksum", "POSIXFiles"], swiftSettings: kernelFlags),
         // Images: JPEG/PNG/PPM decode and encode, resize, letterbox, NHWC float conversion, drawing.
         .target(name: "Imaging", dependencies: ["CTurboJPEG", "CPNG", "POSIXFiles"], swiftSettings: kernelFlags),
         // Detection post-processing: YOLOv5 non-max suppression, box rescaling, COCO results JSON.
@@ -83,6 +83,7 @@ let package = Package(
         .target(name: "Datasets", dependencies: ["Shards", "Imaging", "Support", "POSIXFiles", "Checksum", "CZlib"]),
         // COCO box metrics exactly as pycocotools computes them; classification accuracy and confusion.
         .target(name: "Evaluation", dependencies: ["Support", "Detection"]),
+        .target(name: "Plots", dependencies: ["Support", "Imaging", "Evaluation"]),
         // The per-rank sample stream: epoch order, windows, background prefetch, resumable positions.
         .target(name: "SampleStream", dependencies: ["Shards", "Support"]),
         // Data parallelism: communicators (MPI, in-process, single), gradient buckets, replica checks.
@@ -124,6 +125,7 @@ let package = Package(
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "RunFormat", "Training", "Models", "Detection", "Imaging", "Distributed", "Shards", "TensorFiles", "TestSupport"]),
         .testTarget(name: "RunFormatTests", dependencies: ["RunFormat", "TestSupport"]),
         .testTarget(name: "TensorBoardTests", dependencies: ["TensorBoard", "TestSupport"]),
+        .testTarget(name: "PlotsTests", dependencies: ["Plots", "Imaging", "Support"]),
         .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "TestSupport"]),
         .testTarget(name: "SupportTests", dependencies: ["Support"]),
         .testTarget(name: "spdTests", dependencies: ["spd", "RunFormat", .product(name: "ArgumentParser", package: "swift-argument-parser")]),

@@ -16,7 +16,14 @@ public enum PNGRendering {
 
     /// Renders `svg` to the PNG file `path` (written atomically); errors name the file and the rasteriser's complaint.
     public static func writePNG(svg: String, to path: String) throws {
-        guard isAvailable else { throw FileProblem(file: path, message: "cannot render: \(tool) is not installed (Debian package librsvg2-bin)") }
+        let bytes: [UInt8]
+        do { bytes = try png(svg: svg) } catch let problem as RenderingProblem { throw FileProblem(file: path, message: problem.message) }
+        do { try writeAtomically(bytes, to: path) } catch { throw FileProblem(file: path, message: "cannot write: \(error)") }
+    }
+
+    /// The PNG bytes of `svg`.
+    public static func png(svg: String) throws -> [UInt8] {
+        guard isAvailable else { throw RenderingProblem(message: "cannot render: \(tool) is not installed (Debian package librsvg2-bin)") }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [tool, "--format=png"]
@@ -24,7 +31,7 @@ public enum PNGRendering {
         process.standardInput = input
         process.standardOutput = output
         process.standardError = errors
-        do { try process.run() } catch { throw FileProblem(file: path, message: "cannot run \(tool): \(error.localizedDescription)") }
+        do { try process.run() } catch { throw RenderingProblem(message: "cannot run \(tool): \(error.localizedDescription)") }
         // The SVG goes in on its own thread, so a full output pipe cannot block the write.
         let document = Data(svg.utf8)
         let writer = Thread { try? input.fileHandleForWriting.write(contentsOf: document); try? input.fileHandleForWriting.close() }
@@ -33,8 +40,14 @@ public enum PNGRendering {
         let complaint = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         guard process.terminationReason == .exit, process.terminationStatus == 0, png.starts(with: [0x89, 0x50, 0x4E, 0x47]) else {
-            throw FileProblem(file: path, message: "\(tool) failed (status \(process.terminationStatus)): \(complaint.trimmingCharacters(in: .whitespacesAndNewlines))")
+            throw RenderingProblem(message: "\(tool) failed (status \(process.terminationStatus)): \(complaint.trimmingCharacters(in: .whitespacesAndNewlines))")
         }
-        do { try writeAtomically(Array(png), to: path) } catch { throw FileProblem(file: path, message: "cannot write: \(error)") }
+        return Array(png)
+    }
+
+    /// The rasteriser is missing or refused the document.
+    public struct RenderingProblem: Error, CustomStringConvertible {
+        public let message: String
+        public var description: String { message }
     }
 }

@@ -1,7 +1,8 @@
+import Imaging
 import Augment
 import Evaluation
 import Foundation
-import Imaging
+import Plots
 import Models
 import SampleStream
 import Tensor
@@ -94,5 +95,5 @@ public final class ClassificationTask: TrainingTask {
 
 extension ClassificationTask {
     /// No train_batch pictures for classifiers (YOLOv5 draws them for detection).
-    public func batchPicture(_ examples: [ClassificationExample], classNames: [String]) -> Image? { nil }
+    public func batchPicture(_ examples: [ClassificationExample], classNames: [String]) -> [BatchPicture.Tile]? { nil }
 }

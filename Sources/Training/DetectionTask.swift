@@ -6,6 +6,7 @@ import Foundation
 import Imaging
 import Support
 import Models
+import Plots
 import SampleStream
 import Tensor
 import RunFormat
@@ -21,7 +22,6 @@ public final class DetectionTask: TrainingTask {
     public var nmsIoU: Float = 0.6
     /// The dataset's class names, for the validation pictures (class indices when nil).
     public var classNames: [String]?
-    private var pictureClassNames: [String] { classNames ?? [] }
     private let makeEvaluationModel: () throws -> DetectionModel
     private var evaluationModel: DetectionModel?
     private let images = Tensor()
@@ -95,7 +95,7 @@ public final class DetectionTask: TrainingTask {
         options.maxDetections = 300
         var annotations: [COCOAnnotation] = [], detections: [COCODetection] = [], imageIDs: [Int] = []
         var classMetrics = ClassMetricsAccumulator()
-        var pictures: [(name: String, image: Image)] = []
+        var pictures: [(name: String, tiles: [BatchPicture.Tile])] = []
         var lossSums = [0.0, 0.0, 0.0], batchCount = 0
         var decoded: [Float] = []
         while let examples = try batches() {
@@ -110,8 +110,8 @@ public final class DetectionTask: TrainingTask {
             let kept = nonMaxSuppression(decoded, batchSize: examples.count, classCount: classes, options: options)
             if pictures.isEmpty {
                 // The first batch as YOLOv5's val_batch0_labels.jpg and val_batch0_pred.jpg (scores above 0.25).
-                pictures = [("val_batch0_labels.jpg", BatchPicture.draw(examples.map(\.labelledTile), classNames: pictureClassNames)),
-                            ("val_batch0_pred.jpg", BatchPicture.draw(zip(examples, kept).map { $0.predictionTile($1) }, classNames: pictureClassNames))]
+                pictures = [("val_batch0_labels.jpg", examples.map(\.labelledTile)),
+                            ("val_batch0_pred.jpg", zip(examples, kept).map { $0.predictionTile($1) })]
             }
             for (example, boxes) in zip(examples, kept) {
                 let imageID = imageIDs.count
@@ -149,8 +149,8 @@ extension ClassMetricsAccumulator.Box {
 }
 
 extension DetectionTask {
-    public func batchPicture(_ examples: [DetectionExample], classNames: [String]) -> Image? {
-        BatchPicture.draw(examples.map(\.labelledTile), classNames: classNames)
+    public func batchPicture(_ examples: [DetectionExample], classNames: [String]) -> [BatchPicture.Tile]? {
+        examples.map(\.labelledTile)
     }
 }
 

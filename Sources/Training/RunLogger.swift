@@ -1,7 +1,7 @@
 import Evaluation
 import Foundation
 import POSIXFiles
-import Imaging
+import Plots
 import RunFormat
 import Support
 import TensorBoard
@@ -109,13 +109,17 @@ final class RunLogger {
             picture("PR_curve.png", metrics.precisionRecallChart(names: classNames))
             picture("F1_curve.png", metrics.f1Chart(names: classNames))
         }
-        for (name, image) in outcome.pictures { try? jpeg(name, image) }
+        for (name, tiles) in outcome.pictures { batchPicture(name, tiles) }
     }
 
-    /// A picture of the run directory as JPEG (train_batchN.jpg, val_batch0_*.jpg).
-    func jpeg(_ name: String, _ image: Image) throws {
-        guard let run else { return }
-        try writeAtomically(try image.jpegData(quality: 90), to: "\(run.path)/\(name)")
+    /// A batch picture of the run directory as JPEG (train_batchN.jpg, val_batch0_*.jpg), under the same rule as the
+    /// charts.
+    func batchPicture(_ name: String, _ tiles: [BatchPicture.Tile]) {
+        guard let run, !pictureProblemSaid else { return }
+        do { try writeAtomically(try BatchPicture.jpeg(tiles, classNames: classNames ?? []), to: "\(run.path)/\(name)") } catch {
+            pictureProblemSaid = true
+            output("note: no pictures in this run: \(error)")
+        }
     }
 
     /// A chart as a PNG file of the run directory, as YOLOv5 writes them; a plot that cannot be rendered (no
@@ -124,7 +128,7 @@ final class RunLogger {
         guard let run, !pictureProblemSaid else { return }
         do { try PNGRendering.writePNG(svg: chart.svg, to: "\(run.path)/\(name)") } catch {
             pictureProblemSaid = true
-            output("note: no PNG plots in this run: \(error)")
+            output("note: no pictures in this run: \(error)")
         }
     }
 

@@ -147,9 +147,9 @@ public final class Trainer<Task: TrainingTask> {
         if applied.stepped && progress.optimizerSteps % config.replicaCheckEvery == 0 && communicator.size > 1 {
             try ReplicaCheck.verify(UnsafeBufferPointer(state.parameterBuffer), communicator: communicator, step: progress.optimizerSteps)
         }
-        if progress.iteration <= 3, logger.run != nil, let picture = task.batchPicture(batch.examples, classNames: logger.classNames ?? []) {
+        if progress.iteration <= 3, logger.run != nil, let tiles = task.batchPicture(batch.examples, classNames: logger.classNames ?? []) {
             // YOLOv5's train_batch0-2.jpg: the first three batches of the run as augmented (this rank's part).
-            try logger.jpeg("train_batch\(progress.iteration - 1).jpg", picture)
+            logger.batchPicture("train_batch\(progress.iteration - 1).jpg", tiles)
         }
         let lr = settings.learningRates
         try logger.step(RunLogger.Step(

@@ -1,4 +1,4 @@
-import Imaging
+import Plots
 import Evaluation
 import Foundation
 import Models
@@ -25,7 +25,7 @@ public struct ValidationOutcome {
     /// Human-readable lines (e.g. COCO's 12 lines or a confusion matrix).
     public var report: [String]
     /// Pictures of the first batch by file name (a detector's val_batch0_labels.jpg and val_batch0_pred.jpg).
-    public var pictures: [(name: String, image: Image)] = []
+    public var pictures: [(name: String, tiles: [BatchPicture.Tile])] = []
     /// A detector's per-class precision, recall and AP (YOLOv5 val.py's table and curves).
     public var classMetrics: ClassMetrics? = nil
 }
@@ -55,5 +55,5 @@ public protocol TrainingTask: AnyObject {
     var forwardFLOPsPerImage: Double { get }
     /// The batch as YOLOv5's train_batchN.jpg shows it (the augmented images with their boxes), or nil when the task
     /// draws none.
-    func batchPicture(_ examples: [Example], classNames: [String]) -> Image?
+    func batchPicture(_ examples: [Example], classNames: [String]) -> [BatchPicture.Tile]?
 }

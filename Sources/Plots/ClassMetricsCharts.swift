@@ -1,3 +1,4 @@
+import Evaluation
 import Support
 
 /// YOLOv5 val.py's curve plots of the per-class statistics: PR_curve (precision against recall at IoU 0.5) and
