@@ -22,6 +22,8 @@ public final class DetectionTask: TrainingTask {
     public var nmsIoU: Float = 0.6
     /// The dataset's class names, for the validation pictures (class indices when nil).
     public var classNames: [String]?
+    /// Whether validation returns every image's kept boxes (`spd val --save-json`).
+    public var keepPredictions = false
     private let makeEvaluationModel: () throws -> DetectionModel
     private var evaluationModel: DetectionModel?
     private let images = Tensor()
@@ -96,6 +98,7 @@ public final class DetectionTask: TrainingTask {
         var annotations: [COCOAnnotation] = [], detections: [COCODetection] = [], imageIDs: [Int] = []
         var classMetrics = ClassMetricsAccumulator()
         var pictures: [(name: String, tiles: [BatchPicture.Tile])] = []
+        var keptPredictions: [(key: String, boxes: [DetectionBox])] = []
         var lossSums = [0.0, 0.0, 0.0], batchCount = 0
         var decoded: [Float] = []
         while let examples = try batches() {
@@ -129,6 +132,7 @@ public final class DetectionTask: TrainingTask {
                     detections.append(COCODetection(imageID: imageID, categoryID: box.classIndex, box: box))
                 }
                 classMetrics.addImage(labels: labels.map(ClassMetricsAccumulator.Box.init), predictions: predictions.map(ClassMetricsAccumulator.Box.init))
+                if keepPredictions { keptPredictions.append((example.key, predictions)) }
             }
         }
         let truth = COCOGroundTruth(imageIDs: imageIDs, categoryIDs: Array(0..<classes), annotations: annotations)
@@ -137,7 +141,8 @@ public final class DetectionTask: TrainingTask {
         let perClass = classMetrics.result()
         return ValidationOutcome(losses: lossSums.map { $0 / Double(max(batchCount, 1)) },
                                  metrics: [v[1], v[0], v[2], v[3], v[4], v[5], v[8], v[9], perClass.meanPrecision, perClass.meanRecall],
-                                 fitness: detectionFitness(ap50: v[1], ap: v[0]), report: summary.lines, pictures: pictures, classMetrics: perClass)
+                                 fitness: detectionFitness(ap50: v[1], ap: v[0]), report: summary.lines, pictures: pictures, classMetrics: perClass,
+                                 predictions: keptPredictions)
     }
 }
 

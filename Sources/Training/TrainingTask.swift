@@ -1,3 +1,4 @@
+import Detection
 import Plots
 import Evaluation
 import Foundation
@@ -28,6 +29,8 @@ public struct ValidationOutcome {
     public var pictures: [(name: String, tiles: [BatchPicture.Tile])] = []
     /// A detector's per-class precision, recall and AP (YOLOv5 val.py's table and curves).
     public var classMetrics: ClassMetrics? = nil
+    /// A detector's kept boxes per sample key, in the original image's pixels (when the task was asked to keep them).
+    public var predictions: [(key: String, boxes: [DetectionBox])] = []
 }
 
 /// A task the trainer can run: detection or classification. It owns the model, turns stream batches into

@@ -7,6 +7,8 @@ public struct ValidationResult {
     public let images: Int
     /// The dataset's class names (for the per-class table), when it has one per class.
     public let classNames: [String]?
+    /// The original COCO category id of each class, for a dataset converted from COCO (`coco_category_ids`).
+    public let categoryIDs: [Int]?
 
     /// `name value` pairs of the metrics, then of the validation losses, on one line.
     public var summaryLine: String {

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Datasets
 import Foundation
+import POSIXFiles
+import Detection
 import Support
 import Inference
 import Tensor
@@ -28,6 +30,8 @@ struct ValCommand: ParsableCommand {
     @Option(help: "Images per batch (default: the run's batch, else 32).") var batch: Int?
     @Option(help: "NMS IoU threshold (detection).") var iou: Float = 0.65
     @Option(help: "Also write the metrics, losses and report as JSON to this file.") var json: String?
+    @Option(name: .customLong("save-json"), help: ArgumentHelp("Write a detector's predictions as a COCO results file (image_id from the sample key, the COCO category ids of a dataset converted from COCO), as YOLOv5's --save-json.", valueName: "file"))
+    var saveJSON: String?
     @OptionGroup var threads: ThreadsOption
 
     func run() throws {
@@ -35,12 +39,14 @@ struct ValCommand: ParsableCommand {
         try reportingErrors {
             let (config, modelFile) = try configuration()
             let weightsFile = try WeightsLocation.resolve(weights)
-            let result = try ValidationRun.evaluate(config: config, modelFile: modelFile, weightsFile: weightsFile, split: split, nmsIoU: iou)
+            let result = try ValidationRun.evaluate(config: config, modelFile: modelFile, weightsFile: weightsFile, split: split, nmsIoU: iou,
+                                                    keepPredictions: saveJSON != nil)
             print("spd val: \(weightsFile) (\(modelFile), imgsz \(config.imgsz)) on \(data) split \(split): \(result.images) images")
             for line in result.outcome.report { print(line) }
             for line in result.outcome.classMetrics?.table(names: result.classNames) ?? [] { print(line) }
             print(result.summaryLine)
             if let json { try writeJSON(result, weightsFile: weightsFile, modelFile: modelFile, imageSize: config.imgsz, to: json) }
+            if let saveJSON { try writePredictions(result, to: saveJSON) }
         }
     }
 
@@ -63,6 +69,20 @@ struct ValCommand: ParsableCommand {
             config.imgsz = try ValidationRun.squareImageSide(ofDataset: data) ?? config.imgsz
         }
         return (config, resolveModelFile(model))
+    }
+
+    /// The COCO results file of `--save-json`.
+    private func writePredictions(_ result: ValidationResult, to path: String) throws {
+        guard result.outcome.classMetrics != nil else { throw ValidationError("--save-json is for detectors; \(weights) is a classifier") }
+        let results = result.outcome.predictions.flatMap { key, boxes in
+            boxes.map { box in
+                COCOResult(imageID: COCOImageID(fileStem: key), categoryID: result.categoryIDs?[box.classIndex] ?? box.classIndex, box: box)
+            }
+        }
+        do { try writeAtomically(Array(cocoResultsJSON(results).utf8), to: path) } catch {
+            throw FileProblem(file: path, message: "cannot write: \(error)")
+        }
+        print("\(path): \(results.count) predictions on \(result.outcome.predictions.count) images (COCO results format)")
     }
 
     /// A detector's per-class rows (class, name, labels, P, R, AP50, AP), or none.

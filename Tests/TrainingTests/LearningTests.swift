@@ -1,6 +1,8 @@
 import Datasets
 import Distributed
 import Foundation
+import Evaluation
+import Detection
 import Models
 import Training
 import XCTest
@@ -63,7 +65,7 @@ final class LearningTests: XCTestCase {
 
         // `spd val` on the saved EMA weights (NMS IoU 0.6, as the trainer's validation) gives the trainer's numbers.
         let result = try ValidationRun.evaluate(config: config, modelFile: model, weightsFile: "\(run)/checkpoints/last/ema.safetensors",
-                                                split: "train", nmsIoU: 0.6)
+                                                split: "train", nmsIoU: 0.6, keepPredictions: true)
         XCTAssertEqual(result.outcome.metrics, metrics)
         XCTAssertEqual(result.images, 8)
         XCTAssertEqual(result.outcome.report.count, 12, "the 12 COCO lines")
@@ -77,6 +79,14 @@ final class LearningTests: XCTestCase {
         XCTAssertGreaterThan(classMetrics.meanPrecision, 0.8)
         XCTAssertGreaterThan(classMetrics.meanRecall, 0.8)
         XCTAssertEqual(classMetrics.map50, metrics[0], accuracy: 0.05, "val.py's mAP@.5 near COCO's on the same boxes")
+        // --save-json's input: every image's boxes in its own pixels, by sample key; written as COCO results and read back.
+        XCTAssertEqual(result.outcome.predictions.count, 8)
+        XCTAssertEqual(Set(result.outcome.predictions.map(\.key)).count, 8)
+        XCTAssertTrue(result.outcome.predictions.allSatisfy { $0.boxes.count <= 300 && $0.boxes.allSatisfy { $0.x1 >= 0 && $0.x2 <= 256 && $0.score > 0.001 } })
+        let results = result.outcome.predictions.flatMap { key, boxes in boxes.map { COCOResult(imageID: COCOImageID(fileStem: key), categoryID: $0.classIndex, box: $0) } }
+        let file = directory.appendingPathComponent("predictions.json").path
+        try cocoResultsJSON(results).write(toFile: file, atomically: true, encoding: .utf8)
+        XCTAssertEqual(try COCODetection.read(resultsFile: file).count, results.count)
         XCTAssertTrue(table.dropFirst(2).allSatisfy { line in result.classNames!.contains { line.hasPrefix(String(repeating: " ", count: 20 - $0.count) + $0) } }, "\(table)")
     }
 
