@@ -97,6 +97,7 @@ public final class DetectionTask: TrainingTask {
         options.maxDetections = 300
         var annotations: [COCOAnnotation] = [], detections: [COCODetection] = [], imageIDs: [Int] = []
         var classMetrics = ClassMetricsAccumulator()
+        var confusion = DetectionConfusionMatrix(classCount: classes)
         var pictures: [(name: String, tiles: [BatchPicture.Tile])] = []
         var keptPredictions: [(key: String, boxes: [DetectionBox])] = []
         var lossSums = [0.0, 0.0, 0.0], batchCount = 0
@@ -131,7 +132,9 @@ public final class DetectionTask: TrainingTask {
                 for box in predictions {
                     detections.append(COCODetection(imageID: imageID, categoryID: box.classIndex, box: box))
                 }
-                classMetrics.addImage(labels: labels.map(ClassMetricsAccumulator.Box.init), predictions: predictions.map(ClassMetricsAccumulator.Box.init))
+                let labelBoxes = labels.map(ClassMetricsAccumulator.Box.init), predictionBoxes = predictions.map(ClassMetricsAccumulator.Box.init)
+                classMetrics.addImage(labels: labelBoxes, predictions: predictionBoxes)
+                confusion.addImage(labels: labelBoxes, predictions: predictionBoxes)
                 if keepPredictions { keptPredictions.append((example.key, predictions)) }
             }
         }
@@ -142,7 +145,7 @@ public final class DetectionTask: TrainingTask {
         return ValidationOutcome(losses: lossSums.map { $0 / Double(max(batchCount, 1)) },
                                  metrics: [v[1], v[0], v[2], v[3], v[4], v[5], v[8], v[9], perClass.meanPrecision, perClass.meanRecall],
                                  fitness: detectionFitness(ap50: v[1], ap: v[0]), report: summary.lines, pictures: pictures, classMetrics: perClass,
-                                 predictions: keptPredictions)
+                                 confusion: confusion, predictions: keptPredictions)
     }
 }
 

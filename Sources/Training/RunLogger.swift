@@ -109,6 +109,7 @@ final class RunLogger {
             picture("PR_curve.png", metrics.precisionRecallChart(names: classNames))
             picture("F1_curve.png", metrics.f1Chart(names: classNames))
         }
+        if let confusion = outcome.confusion { picture("confusion_matrix.png", svg: confusion.chartSVG(names: classNames)) }
         for (name, tiles) in outcome.pictures { batchPicture(name, tiles) }
     }
 
@@ -124,9 +125,11 @@ final class RunLogger {
 
     /// A chart as a PNG file of the run directory, as YOLOv5 writes them; a plot that cannot be rendered (no
     /// rsvg-convert on this node) is said once and never stops the training.
-    private func picture(_ name: String, _ chart: SVGChart) {
+    private func picture(_ name: String, _ chart: SVGChart) { picture(name, svg: chart.svg) }
+
+    private func picture(_ name: String, svg: String) {
         guard let run, !pictureProblemSaid else { return }
-        do { try PNGRendering.writePNG(svg: chart.svg, to: "\(run.path)/\(name)") } catch {
+        do { try PNGRendering.writePNG(svg: svg, to: "\(run.path)/\(name)") } catch {
             pictureProblemSaid = true
             output("note: no pictures in this run: \(error)")
         }

@@ -29,6 +29,8 @@ public struct ValidationOutcome {
     public var pictures: [(name: String, tiles: [BatchPicture.Tile])] = []
     /// A detector's per-class precision, recall and AP (YOLOv5 val.py's table and curves).
     public var classMetrics: ClassMetrics? = nil
+    /// A detector's confusion matrix (YOLOv5's, at confidence 0.25 and IoU 0.45).
+    public var confusion: DetectionConfusionMatrix? = nil
     /// A detector's kept boxes per sample key, in the original image's pixels (when the task was asked to keep them).
     public var predictions: [(key: String, boxes: [DetectionBox])] = []
 }

@@ -102,7 +102,7 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(events.filter { $0 == "epoch" }.count, 2)
         XCTAssertTrue(FileManager.default.fileExists(atPath: "\(run)/plots/results.svg"))
         // YOLOv5's pictures, rendered by rsvg-convert: results.png and the validation curves.
-        for picture in ["results.png", "PR_curve.png", "F1_curve.png"] {
+        for picture in ["results.png", "PR_curve.png", "F1_curve.png", "confusion_matrix.png"] {
             let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: "\(run)/\(picture)")))
             XCTAssertEqual(Array(bytes.prefix(4)), [0x89, 0x50, 0x4E, 0x47], picture)
             XCTAssertGreaterThan(bytes.count, 5000, "\(picture): a chart, not an empty image")
