@@ -37,11 +37,12 @@ public struct DetectionAugmentation: Sendable, Equatable {
     }
 
     /// The `SampleStream` transform for training: decodes the sample (and, for a mosaic, three partners drawn from
-    /// its window; for a mixup, four more) and augments it. Decoding errors name the shard file and the sample (and
-    /// the partner). With `mixup` 0 no random number is drawn for it, so such runs keep their exact sample stream.
-    public func trainingExample(from context: inout SampleContext, classes: Int) throws -> DetectionExample {
+    /// its window; for a mixup, four more) and augments it, recording the sample's labels in `statistics` when given.
+    /// Decoding errors name the shard file and the sample (and the partner). With `mixup` 0 no random number is drawn for it, so such runs keep their exact sample stream.
+    public func trainingExample(from context: inout SampleContext, classes: Int, recording statistics: LabelStatistics? = nil) throws -> DetectionExample {
         do {
             let sample = try context.sample.detectionSample(classes: classes)
+            statistics?.add(sample)
             var partners: [DetectionSample] = [], mixupMosaic: [DetectionSample] = []
             if Double(context.random.uniform(0, 1)) < mosaic {
                 for _ in 0..<3 { partners.append(try context.randomPartner().detectionSample(classes: classes)) }

@@ -21,12 +21,6 @@ public enum BatchPicture {
         }
     }
 
-    /// The picture as JPEG bytes.
-    public static func jpeg(_ tiles: [Tile], classNames: [String], maxSize: Int = 1920, minimumScore: Float = 0.25) throws -> [UInt8] {
-        let png = try PNGRendering.png(svg: try svg(tiles, classNames: classNames, maxSize: maxSize, minimumScore: minimumScore))
-        return try Image(decoding: png, name: "batch picture").jpegData(quality: 90)
-    }
-
     /// The picture as an SVG document: the composed grid as an embedded PNG, the drawing over it.
     public static func svg(_ tiles: [Tile], classNames: [String], maxSize: Int = 1920, minimumScore: Float = 0.25) throws -> String {
         let tiles = Array(tiles.prefix(16))

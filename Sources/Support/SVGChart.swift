@@ -60,7 +60,7 @@ public struct SVGChart: Sendable {
         self.panelHeight = panelHeight
     }
 
-    static let colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#7f7f7f"]
+    public static let colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#7f7f7f"]
 
     /// The whole document.
     public var svg: String {

@@ -96,4 +96,8 @@ public final class ClassificationTask: TrainingTask {
 extension ClassificationTask {
     /// No train_batch pictures for classifiers (YOLOv5 draws them for detection).
     public func batchPicture(_ examples: [ClassificationExample], classNames: [String]) -> [BatchPicture.Tile]? { nil }
+
+    /// No labels.jpg for classifiers either.
+    public func recordLabels() {}
+    public func labelsPicture(classNames: [String]?) -> String? { nil }
 }

@@ -24,6 +24,8 @@ public final class DetectionTask: TrainingTask {
     public var classNames: [String]?
     /// Whether validation returns every image's kept boxes (`spd val --save-json`).
     public var keepPredictions = false
+    /// Where training transforms made from now on record the raw labels they read (for labels.jpg), or nil.
+    public var labelStatistics: LabelStatistics?
     private let makeEvaluationModel: () throws -> DetectionModel
     private var evaluationModel: DetectionModel?
     private let images = Tensor()
@@ -53,8 +55,8 @@ public final class DetectionTask: TrainingTask {
     public var forwardFLOPsPerImage: Double { images.shape.n == 0 ? 0 : model.forwardFLOPs / Double(images.shape.n) }
 
     public func trainingTransform() -> (inout SampleContext) throws -> DetectionExample {
-        let augmentation = augmentation, classes = classes
-        return { try augmentation.trainingExample(from: &$0, classes: classes) }
+        let augmentation = augmentation, classes = classes, statistics = labelStatistics
+        return { try augmentation.trainingExample(from: &$0, classes: classes, recording: statistics) }
     }
 
     public func validationTransform() -> (inout SampleContext) throws -> DetectionExample {
@@ -159,6 +161,13 @@ extension ClassMetricsAccumulator.Box {
 extension DetectionTask {
     public func batchPicture(_ examples: [DetectionExample], classNames: [String]) -> [BatchPicture.Tile]? {
         examples.map(\.labelledTile)
+    }
+
+    public func recordLabels() { labelStatistics = LabelStatistics(classes: classes) }
+
+    public func labelsPicture(classNames: [String]?) -> String? {
+        defer { labelStatistics = nil }
+        return labelStatistics.map { LabelsChart.svg($0.snapshot, classNames: classNames) }
     }
 }
 

@@ -1,5 +1,6 @@
 import Evaluation
 import Foundation
+import Imaging
 import POSIXFiles
 import Plots
 import RunFormat
@@ -116,10 +117,9 @@ final class RunLogger {
     /// A batch picture of the run directory as JPEG (train_batchN.jpg, val_batch0_*.jpg), under the same rule as the
     /// charts.
     func batchPicture(_ name: String, _ tiles: [BatchPicture.Tile]) {
-        guard let run, !pictureProblemSaid else { return }
-        do { try writeAtomically(try BatchPicture.jpeg(tiles, classNames: classNames ?? []), to: "\(run.path)/\(name)") } catch {
-            pictureProblemSaid = true
-            output("note: no pictures in this run: \(error)")
+        guard run != nil, !pictureProblemSaid else { return }
+        do { picture(name, svg: try BatchPicture.svg(tiles, classNames: classNames ?? [])) } catch {
+            output("note: no \(name): \(error)")
         }
     }
 
@@ -127,9 +127,17 @@ final class RunLogger {
     /// rsvg-convert on this node) is said once and never stops the training.
     private func picture(_ name: String, _ chart: SVGChart) { picture(name, svg: chart.svg) }
 
-    private func picture(_ name: String, svg: String) {
+    /// `svg` rendered as the run directory's file `name` (PNG, or JPEG for a .jpg name).
+    func picture(_ name: String, svg: String) {
         guard let run, !pictureProblemSaid else { return }
-        do { try PNGRendering.writePNG(svg: svg, to: "\(run.path)/\(name)") } catch {
+        do {
+            if name.hasSuffix(".jpg") {
+                let png = try PNGRendering.png(svg: svg)
+                try writeAtomically(try Image(decoding: png, name: name).jpegData(quality: 90), to: "\(run.path)/\(name)")
+            } else {
+                try PNGRendering.writePNG(svg: svg, to: "\(run.path)/\(name)")
+            }
+        } catch {
             pictureProblemSaid = true
             output("note: no pictures in this run: \(error)")
         }

@@ -61,4 +61,9 @@ public protocol TrainingTask: AnyObject {
     /// The batch as YOLOv5's train_batchN.jpg shows it (the augmented images with their boxes), or nil when the task
     /// draws none.
     func batchPicture(_ examples: [Example], classNames: [String]) -> [BatchPicture.Tile]?
+    /// Makes the training transforms made from now on record the labels they read (a detector; others ignore it).
+    func recordLabels()
+    /// YOLOv5's labels.jpg of what was recorded since `recordLabels()` (as SVG), and stops recording; nil when
+    /// nothing was recorded.
+    func labelsPicture(classNames: [String]?) -> String?
 }

@@ -138,3 +138,23 @@ private func XCTAssertEqual(_ a: [Float], _ b: [Float], accuracy: Float, file: S
     XCTAssertEqual(a.count, b.count, file: file, line: line)
     for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: accuracy, "\(a) vs \(b)", file: file, line: line) }
 }
+
+/// The labels recorded for labels.jpg: every box up to the cap, then a uniform sample of them.
+final class LabelStatisticsTests: XCTestCase {
+    func testCountsEveryInstanceAndKeepsAtMostTheCap() {
+        let statistics = LabelStatistics(classes: 3)
+        let image = Image(width: 100, height: 50, format: .rgb, filledWith: 0)
+        statistics.add(DetectionSample(key: "a", image: image, boxes: [LabeledBox(classIndex: 2, x1: 10, y1: 10, x2: 30, y2: 20)]))
+        var snapshot = statistics.snapshot
+        XCTAssertEqual(snapshot.images, 1)
+        XCTAssertEqual(snapshot.classCounts, [0, 0, 1])
+        XCTAssertEqual(snapshot.boxes.count, 1)
+        XCTAssertEqual(snapshot.boxes[0].cx, 0.2, accuracy: 1e-12)
+        XCTAssertEqual(snapshot.boxes[0].h, 0.2, accuracy: 1e-12)
+        let many = (0..<(LabelStatistics.maximumBoxes + 100)).map { _ in LabeledBox(classIndex: 0, x1: 0, y1: 0, x2: 1, y2: 1) }
+        statistics.add(DetectionSample(key: "b", image: image, boxes: many))
+        snapshot = statistics.snapshot
+        XCTAssertEqual(snapshot.classCounts[0], LabelStatistics.maximumBoxes + 100)
+        XCTAssertEqual(snapshot.boxes.count, LabelStatistics.maximumBoxes)
+    }
+}

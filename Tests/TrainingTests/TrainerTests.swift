@@ -108,7 +108,7 @@ final class TrainerTests: XCTestCase {
             XCTAssertGreaterThan(bytes.count, 5000, "\(picture): a chart, not an empty image")
         }
         // The first three training batches and the first validation batch, as YOLOv5 draws them.
-        for picture in ["train_batch0.jpg", "train_batch1.jpg", "train_batch2.jpg", "val_batch0_labels.jpg", "val_batch0_pred.jpg"] {
+        for picture in ["train_batch0.jpg", "train_batch1.jpg", "train_batch2.jpg", "val_batch0_labels.jpg", "val_batch0_pred.jpg", "labels.jpg"] {
             let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: "\(run)/\(picture)")))
             XCTAssertEqual(Array(bytes.prefix(2)), [0xFF, 0xD8], picture)
         }
