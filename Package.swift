@@ -128,7 +128,7 @@ let package = Package(
         .testTarget(name: "PlotsTests", dependencies: ["Plots", "Imaging", "Support"]),
         .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "TestSupport"]),
         .testTarget(name: "SupportTests", dependencies: ["Support"]),
-        .testTarget(name: "spdTests", dependencies: ["spd", "RunFormat", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .testTarget(name: "spdTests", dependencies: ["spd", "RunFormat", "Imaging", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     ]
 )
 
