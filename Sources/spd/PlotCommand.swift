@@ -20,7 +20,7 @@ struct PlotCommand: ParsableCommand {
     @Option(help: "A column whose values split each file's rows into lines.") var group: String?
     @Option(help: "A title above the panels.") var title: String?
     @Option(help: "Panels per row.") var columns = 3
-    @Option(help: "The SVG file to write.") var out: String
+    @Option(help: "The file to write: SVG, or PNG when it ends in .png (rendered by rsvg-convert).") var out: String
 
     func validate() throws {
         if files.isEmpty { throw ValidationError("give at least one CSV file") }
@@ -38,7 +38,12 @@ struct PlotCommand: ParsableCommand {
                 if panels.isEmpty { panels = filePanels; continue }
                 for index in panels.indices where index < filePanels.count { panels[index].series += filePanels[index].series }
             }
-            try writeAtomically(Array(SVGChart(title: title, panels: panels, columns: columns, panelWidth: 420, panelHeight: 300).svg.utf8), to: out)
+            let chart = SVGChart(title: title, panels: panels, columns: columns, panelWidth: 420, panelHeight: 300)
+            if out.lowercased().hasSuffix(".png") {
+                try PNGRendering.writePNG(svg: chart.svg, to: out)
+            } else {
+                try writeAtomically(Array(chart.svg.utf8), to: out)
+            }
             print("written: \(out) (\(panels.count) panel(s))")
         }
     }

@@ -27,6 +27,14 @@ final class PlotCommandTests: XCTestCase {
         XCTAssertFalse(svg.contains(">x/lr0</text>"))
     }
 
+    func testAPNGOut() throws {
+        let out = "\(directory!)/compare.png"
+        var command = try PlotCommand.parse(["\(directory!)/a/results.csv", "--out", out])
+        try command.run()
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: out)))
+        XCTAssertEqual(Array(bytes.prefix(4)), [0x89, 0x50, 0x4E, 0x47])
+    }
+
     func testBadInputFailsNamingTheFileAndWritesNothing() throws {
         let out = "\(directory!)/out.svg"
         for arguments in [["\(directory!)/missing.csv"], ["\(directory!)/a/results.csv", "--y", "metrics/AP_S"], ["\(directory!)/a/results.csv", "--x", "step"]] {
