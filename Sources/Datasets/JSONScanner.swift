@@ -183,9 +183,16 @@ struct JSONScanner {
                 flushBytes()
                 var code = try hex4()
                 if (0xD800 ..< 0xDC00).contains(code), index + 2 < raw.count, raw[index + 1] == UInt8(ascii: "\\"), raw[index + 2] == UInt8(ascii: "u") {
+                    let highEnd = index
                     index += 2
                     let low = try hex4()
-                    code = 0x10000 + ((code - 0xD800) << 10) + (low &- 0xDC00)
+                    if (0xDC00 ..< 0xE000).contains(low) {
+                        code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                    } else {
+                        // Not a pair (it overflowed before, a fuzzing finding): the high surrogate stands alone and
+                        // the next escape is read on its own.
+                        index = highEnd
+                    }
                 }
                 scalars.append(Unicode.Scalar(code) ?? "\u{FFFD}")
             default: bytes.append(raw[index])  // \" \\ \/

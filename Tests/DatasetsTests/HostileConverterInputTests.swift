@@ -52,6 +52,18 @@ final class HostileConverterInputTests: XCTestCase {
             XCTAssertEqual("\($0)", "\(root)/out: no sample could be converted, so nothing was written")
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: root + "/out"))
+
+        // A high surrogate followed by an escape that is not a low surrogate overflowed the pair arithmetic (found by
+        // cluster/fuzz after 1.1M executions; Tests/Fuzz/regressions/coco/high-surrogate-pair.json). Now the high one
+        // stands alone (U+FFFD) and the next escape is read on its own.
+        let pair = root + "/pair.json"
+        try writeFile(pair, Array(#"{"images": [{"id": 1, "file_name": "a\udaaa\udaaa\ud83d\ude00.jpg", "width": 10, "height": 10}], "annotations": [], "categories": [{"id": 1, "name": "x"}]}"#.utf8))
+        let coco = try COCOFile(contentsOf: pair)
+        XCTAssertEqual(coco.images.first?.fileName, "a\u{FFFD}\u{FFFD}\u{1F600}.jpg")
+        let finding = TestFixtures.repositoryRoot.appendingPathComponent("Tests/Fuzz/regressions/coco/high-surrogate-pair.json").path
+        XCTAssertThrowsError(try COCOFile(contentsOf: finding)) { error in
+            XCTAssertTrue("\(error)".hasPrefix(finding), "\(error)")
+        }
     }
 
     /// A gzip bomb stops at the decompression limit instead of growing memory without bound.
