@@ -127,7 +127,7 @@ let package = Package(
         .testTarget(name: "TensorBoardTests", dependencies: ["TensorBoard", "TestSupport"]),
         .testTarget(name: "PlotsTests", dependencies: ["Plots", "Imaging", "Support"]),
         .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "TestSupport"]),
-        .testTarget(name: "SupportTests", dependencies: ["Support"]),
+        .testTarget(name: "SupportTests", dependencies: ["Support", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "spdTests", dependencies: ["spd", "RunFormat", "Imaging", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     ]
 )

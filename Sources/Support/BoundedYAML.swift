@@ -1,3 +1,4 @@
+import Foundation
 import Yams
 
 /// Every YAML file the project reads (model files, experiments, hyperparameters, sweeps, data.yaml) goes through
@@ -12,19 +13,40 @@ public enum BoundedYAML {
 
     /// The parsed value of `text` (what `Yams.load` gives); errors name `file`.
     public static func load(_ text: String, file: String) throws -> Any? {
-        try compose(text, file: file)?.any
+        try onLargeStack { try compose(text, file: file)?.any }
     }
 
     /// The node tree of `text` (what `Yams.compose` gives, with positions); errors name `file`. A mapping key that
     /// is itself a sequence or mapping (`? [a, b]: c`) is refused: Yams's constructor traps on one (found by fuzzing).
     public static func compose(_ text: String, file: String) throws -> Node? {
         try checkBounds(text, file: file)
-        let node: Node?
-        do { node = try Yams.compose(yaml: text) } catch { throw FileProblem(file: file, message: "not valid YAML: \(error)") }
-        if let node, let key = firstNonScalarKey(node) {
-            throw FileProblem(file: file, message: "line \((key.mark?.line).map(String.init) ?? "?"): a mapping key must be a plain value, not a list or mapping")
+        return try onLargeStack {
+            let node: Node?
+            do { node = try Yams.compose(yaml: text) } catch { throw FileProblem(file: file, message: "not valid YAML: \(error)") }
+            if let node, let key = firstNonScalarKey(node) {
+                throw FileProblem(file: file, message: "line \((key.mark?.line).map(String.init) ?? "?"): a mapping key must be a plain value, not a list or mapping")
+            }
+            return node
         }
-        return node
+    }
+
+    /// Yams composes and converts recursively, a few frames per nesting level. `checkBounds` counts nesting from the
+    /// text, which an unusual file could make it count too low in block context (a multi-line quoted value that
+    /// resets the indentation); but a 1 MiB file can nest blocks at most about 1,450 levels deep (each level indents
+    /// at least one more column than its parent), so parsing on a thread with a 256 MiB stack cannot overflow
+    /// whatever the count said.
+    static func onLargeStack<T>(_ body: () throws -> T) throws -> T {
+        try withoutActuallyEscaping(body) { body in
+            let job = LargeStackJob(body), done = DispatchSemaphore(value: 0)
+            let thread = Thread {
+                job.run()
+                done.signal()
+            }
+            thread.stackSize = 256 << 20
+            thread.start()
+            done.wait()
+            return try job.result!.get()
+        }
     }
 
     /// The first mapping key under `node` that is not a scalar (depth is bounded by `checkBounds`).
@@ -71,15 +93,21 @@ public enum BoundedYAML {
             }
             // The rest of the line: flow collections, quoted scalars (a quote opens one only where a node starts),
             // comments and aliases.
-            var previous = space
+            // libyaml starts a comment at any token start (after a space or a flow indicator, not only a space), and a
+            // quoted value only where a token starts after an indicator (a quote inside a plain value is text); a
+            // quoted value is skipped only to its end on the same line. Anything else is counted: counting too much
+            // can only refuse a file, counting too little let a deep one through (both were fuzzing findings).
+            var previous = space, significant: UInt8? = nil
             while index < bytes.count, bytes[index] != newline {
                 let byte = bytes[index]
+                let tokenStart = previous == space || previous == tab || Self.flowIndicators.contains(previous)
                 switch byte {
-                case UInt8(ascii: "#") where previous == space:
+                case UInt8(ascii: "#") where tokenStart:
                     while index < bytes.count, bytes[index] != newline { index += 1 }
                     continue
-                case UInt8(ascii: "'") where nodeStarts.contains(previous), UInt8(ascii: "\"") where nodeStarts.contains(previous):
-                    index = try skipQuoted(bytes, from: index, line: &line, fail: fail)
+                case UInt8(ascii: "'") where tokenStart && Self.quoteMayFollow(significant),
+                     UInt8(ascii: "\"") where tokenStart && Self.quoteMayFollow(significant):
+                    index = Self.endOfQuoted(bytes, from: index)
                 case UInt8(ascii: "["), UInt8(ascii: "{"):
                     flowDepth += 1
                     if blockIndents.count + flowDepth > maximumDepth { throw fail(line, "nested deeper than \(maximumDepth) levels") }
@@ -91,7 +119,8 @@ public enum BoundedYAML {
                     }
                 default: break
                 }
-                previous = byte
+                previous = bytes[index]
+                if previous != space && previous != tab { significant = previous }
                 index += 1
             }
             line += 1
@@ -99,13 +128,23 @@ public enum BoundedYAML {
         }
     }
 
-    /// The index of the closing quote of the quoted scalar opening at `start` (newlines inside advance `line`).
-    private static func skipQuoted(_ bytes: [UInt8], from start: Int, line: inout Int, fail: (Int, String) -> FileProblem) throws -> Int {
-        let quote = bytes[start], openingLine = line
+    private static let tab = UInt8(ascii: "\t")
+    private static let flowIndicators: [UInt8] = [UInt8(ascii: "["), UInt8(ascii: "{"), UInt8(ascii: ",")]
+
+    /// Whether a quote after the last non-blank byte `significant` of the line (nil: none) can open a quoted value:
+    /// at a line's first token, or after `[ { , : - ?`.
+    private static func quoteMayFollow(_ significant: UInt8?) -> Bool {
+        guard let significant else { return true }
+        return [UInt8(ascii: "["), UInt8(ascii: "{"), UInt8(ascii: ","), UInt8(ascii: ":"), UInt8(ascii: "-"), UInt8(ascii: "?")].contains(significant)
+    }
+
+    /// The index of the closing quote of the quoted value opening at `start` on the same line, or `start` itself when
+    /// it does not close on that line (then the rest of the line is counted as if it were not quoted).
+    private static func endOfQuoted(_ bytes: [UInt8], from start: Int) -> Int {
+        let quote = bytes[start]
         var index = start + 1
-        while index < bytes.count {
+        while index < bytes.count, bytes[index] != UInt8(ascii: "\n") {
             let byte = bytes[index]
-            if byte == UInt8(ascii: "\n") { line += 1 }
             if quote == UInt8(ascii: "\""), byte == UInt8(ascii: "\\") { index += 2; continue }
             if byte == quote {
                 if quote == UInt8(ascii: "'"), index + 1 < bytes.count, bytes[index + 1] == quote { index += 2; continue }
@@ -113,6 +152,21 @@ public enum BoundedYAML {
             }
             index += 1
         }
-        throw fail(openingLine, "a quoted value is not closed")
+        return start
+    }
+}
+
+/// Work for a large-stack thread and its result (written before the semaphore is signalled, read after the wait;
+/// the caller waits, so the closure outlives the thread's use of it).
+private final class LargeStackJob<T>: @unchecked Sendable {
+    private var work: (() throws -> T)?
+    var result: Result<T, Error>?
+
+    init(_ work: @escaping () throws -> T) { self.work = work }
+
+    /// Runs the work once and lets go of it (the caller's closure must not outlive its call).
+    func run() {
+        result = Result { try work!() }
+        work = nil
     }
 }

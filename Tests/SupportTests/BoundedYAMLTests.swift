@@ -1,6 +1,7 @@
 import Foundation
-import Support
+@testable import Support
 import XCTest
+import Yams
 
 /// The YAML bounds every reader goes through: deep nesting and aliases are refused before Yams parses (a 10 KB file
 /// nested 5000 levels deep overflowed the parser's stack; an alias bomb grew memory without bound).
@@ -41,7 +42,31 @@ final class BoundedYAMLTests: XCTestCase {
         let value = try XCTUnwrap(BoundedYAML.load(text, file: "x.yaml") as? [String: Any])
         XCTAssertEqual(value["quoted"] as? String, "*not an alias, it's [quoted")
         XCTAssertEqual(value["product"] as? String, "3 * 4")
-        XCTAssertEqual(error("a: 1\nb: 'open\nc: 1\n"), "x.yaml: line 2: a quoted value is not closed")
+        XCTAssertTrue(error("a: 1\nb: 'open\nc: 1\n")?.hasPrefix("x.yaml: not valid YAML: ") ?? false, "an unclosed quote is the parser's error")
+    }
+
+    /// A `#` right after a flow indicator starts a comment for libyaml; the bounds check took it for text, so a quote in
+    /// that comment hid the flow nesting after it and Yams overflowed its stack (found by cluster/fuzz on the sweep
+    /// target after 1.26M executions). A quote inside a plain value hid nesting the same way.
+    func testCommentsAndQuotesCannotHideNesting() throws {
+        let finding = try String(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fuzz/regressions/sweep/comment-hides-nesting.yaml"), encoding: .utf8)
+        XCTAssertTrue(error(finding)?.hasSuffix("nested deeper than 64 levels") ?? false, error(finding) ?? "accepted")
+        let deep = String(repeating: "[", count: 100)
+        XCTAssertEqual(error("a: [{# \"\n\(deep)\n"), "x.yaml: line 2: nested deeper than 64 levels")
+        XCTAssertEqual(error("a: [x \"y, \(deep)\n"), "x.yaml: line 1: nested deeper than 64 levels")
+        // A quoted value that spans lines is counted as text (too much, never too little); one on a line is skipped.
+        XCTAssertEqual(try XCTUnwrap(BoundedYAML.load("a: \"[[[ x\"\nb: ['[[[', \"{{{\"]\n", file: "x.yaml") as? [String: Any])["a"] as? String, "[[[ x")
+    }
+
+    /// Block nesting that the text check counts too low (a multi-line quoted value resetting the indentation) is
+    /// still parsed without overflowing: the parser runs on a large stack, and a 1 MiB file nests blocks at most about
+    /// 1,450 levels.
+    func testDeepBlockNestingParsesOnTheLargeStack() throws {
+        var lines = ["r:"]
+        for level in 1..<1200 { lines.append(String(repeating: " ", count: level) + "k\(level):") }
+        lines.append(String(repeating: " ", count: 1200) + "v: 1")
+        XCTAssertNotNil(try BoundedYAML.onLargeStack { try Yams.compose(yaml: lines.joined(separator: "\n")) })
     }
 
     /// A list or mapping as a mapping key made Yams's constructor trap (found by cluster/fuzz on the model target).
