@@ -103,9 +103,10 @@ final class RunLogger {
     /// Ends the epoch's progress bar line.
     func epochStepsDone() { progressBar?.finish() }
 
-    func validated(_ outcome: ValidationOutcome) {
+    func validated(_ outcome: ValidationOutcome, epoch: Int) {
         output(zip(metricNames, outcome.metrics).map { "\($0) \(String(format: "%.4f", $1))" }.joined(separator: "  "))
         for line in outcome.report { output(line) }
+        guard picturesDue(epoch: epoch) else { return }
         if let metrics = outcome.classMetrics {
             picture("PR_curve.png", metrics.precisionRecallChart(names: classNames))
             picture("F1_curve.png", metrics.f1Chart(names: classNames))
@@ -113,6 +114,17 @@ final class RunLogger {
         if let confusion = outcome.confusion { picture("confusion_matrix.png", svg: confusion.chartSVG(names: classNames)) }
         for (name, tiles) in outcome.pictures { batchPicture(name, tiles) }
     }
+
+    /// Whether the epoch-end pictures (results.png, the validation curves and matrix, val_batch0_*) are drawn after
+    /// `epoch`: at the run's last epoch, as YOLOv5 draws them, and on the way at most every `pictureInterval`
+    /// seconds. Each picture runs rsvg-convert (tens of milliseconds); every epoch of a run with short epochs would
+    /// slow rank 0, and so every rank.
+    private func picturesDue(epoch: Int) -> Bool {
+        epoch == epochs - 1 || monotonicSeconds() - lastPictures >= Self.pictureInterval
+    }
+
+    static let pictureInterval = 600.0
+    private var lastPictures = -Double.infinity
 
     /// A batch picture of the run directory as JPEG (train_batchN.jpg, val_batch0_*.jpg), under the same rule as the
     /// charts.
@@ -150,7 +162,10 @@ final class RunLogger {
         try run.write("results.csv", csv)
         let chart = try ResultsTable(csv: csv, file: "results.csv").resultsChart(file: "results.csv")
         try run.write("plots/results.svg", chart.svg)
-        picture("results.png", chart)
+        if picturesDue(epoch: row.epoch) {
+            picture("results.png", chart)
+            lastPictures = monotonicSeconds()
+        }
         // TensorBoard, by epoch: results.csv's columns under their names, as YOLOv5 logs them.
         let columns = EpochResult.columns(lossNames: lossNames, metricNames: metricNames).dropFirst()
         try scalars(zip(columns, row.values(lossNames: lossNames, metricNames: metricNames)).compactMap { tag, value in value.map { (tag, $0) } }, step: row.epoch)

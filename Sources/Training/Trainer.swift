@@ -191,7 +191,7 @@ public final class Trainer<Task: TrainingTask> {
                 let finite = outcome.fitness.isFinite && outcome.losses.allSatisfy(\.isFinite) && outcome.metrics.allSatisfy(\.isFinite)
                 isBest = finite && outcome.fitness > (progress.bestFitness ?? -.infinity)
                 if isBest { progress.bestFitness = outcome.fitness }
-                logger.validated(outcome)
+                logger.validated(outcome, epoch: epoch)
             }
             try communicator.barrier()
         }
