@@ -9,8 +9,9 @@ public protocol Launcher: AnyObject {
     func launch(_ run: RunRecord, tag: String) throws -> AttemptHandle
     /// Whether the attempt still runs, waits in a scheduler's queue, or has ended (with its exit code when known).
     func status(of attempt: AttemptHandle) -> AttemptStatus
-    /// Stops an attempt so that it can checkpoint: SIGTERM (to the process groups, or through the scheduler), then
-    /// SIGKILL to whatever of it is left after `grace` seconds. Also stops every attempt carrying `tag`.
+    /// Stops an attempt so that it can checkpoint: a stop signal its ranks all get (SIGUSR1 through mpirun, SIGTERM to
+    /// a lone process's group, or the scheduler's), then SIGKILL to whatever of it is left after `grace` seconds. Also
+    /// stops every attempt carrying `tag`.
     func stop(_ attempt: AttemptHandle?, tag: String, grace: Double)
     /// Live attempts carrying `tag` (launched, but perhaps never recorded).
     func attempts(tagged tag: String) -> [AttemptHandle]

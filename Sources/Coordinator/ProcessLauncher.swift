@@ -93,11 +93,22 @@ public final class ProcessLauncher: Launcher {
         return ProcessTable.isAlive(process) ? .running : .exited(code: nil)
     }
 
+    /// An attempt launched through mpirun gets SIGUSR1 at its mpirun, which forwards it to every rank on every host;
+    /// SIGTERM would make mpirun kill its ranks itself about a second later (OpenMPI's odls_base_sigkill_timeout),
+    /// before a rank in a longer step reaches the step boundary where it checkpoints. A process without mpirun (one
+    /// local rank) gets SIGTERM at its process group.
     public func stop(_ attempt: AttemptHandle?, tag: String, grace: Double) {
         var targets = processes(tagged: tag)
         if case let .process(process) = attempt, status(of: process) == .running { targets.append(process) }
         let groups = Set(targets.map(\.processGroup))
-        for group in groups { signalGroup(group, SIGTERM) }
+        let mpiruns = Set(targets.filter(isMPIRun).map(\.pid))
+        if mpiruns.isEmpty {
+            for group in groups { signalGroup(group, SIGTERM) }
+        } else {
+            for pid in mpiruns where kill(pid, SIGUSR1) != 0 && errno != ESRCH {
+                warn("cannot signal mpirun (pid \(pid)): \(String(cString: strerror(errno)))")
+            }
+        }
         let deadline = Date().addingTimeInterval(grace)
         while Date() < deadline, targets.contains(where: { status(of: $0) == .running }) { usleep(100_000) }
         for group in groups { signalGroup(group, SIGKILL) }
@@ -108,6 +119,11 @@ public final class ProcessLauncher: Launcher {
     }
 
     public func attempts(tagged tag: String) -> [AttemptHandle] { processes(tagged: tag).map { .process($0) } }
+
+    /// Whether `process` is this launcher's mpirun (by its command name).
+    private func isMPIRun(_ process: ProcessIdentity) -> Bool {
+        ProcessTable.commandName(of: process.pid) == String(URL(fileURLWithPath: mpirun).lastPathComponent.utf8.prefix(15)) ?? mpirun
+    }
 
     private func processes(tagged tag: String) -> [ProcessIdentity] { ProcessTable.processes(withEnvironment: "\(LaunchEnvironment.tagVariable)=\(tag)") }
 

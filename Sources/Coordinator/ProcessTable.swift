@@ -17,6 +17,13 @@ public enum ProcessTable {
         return UInt64(fields[19])
     }
 
+    /// The command name of `pid` (/proc/<pid>/comm: the executable's or script's file name, cut to 15 bytes), or nil
+    /// when there is no such process.
+    public static func commandName(of pid: Int32) -> String? {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8) else { return nil }
+        return text.hasSuffix("\n") ? String(text.dropLast()) : text
+    }
+
     /// Whether `process` is still running: the pid exists, is not a zombie, and started when it was recorded.
     public static func isAlive(_ process: ProcessIdentity) -> Bool {
         guard let fields = statFields(process.pid), fields.count > 19 else { return false }

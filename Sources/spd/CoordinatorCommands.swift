@@ -25,7 +25,7 @@ struct CoordinatorCommand: ParsableCommand {
         discussion: """
         Runs keep going when the coordinator dies; a restarted coordinator re-attaches to them (or resumes them from their
         last valid checkpoint) and loses or duplicates none. On SIGTERM or SIGINT it launches nothing more, asks its
-        runs to checkpoint and stop (SIGTERM, SIGKILL after --kill-grace), queues them to resume, and exits; the next
+        runs to checkpoint and stop (SIGUSR1 to their mpirun or SIGTERM to a lone process, SIGKILL after --kill-grace), queues them to resume, and exits; the next
         coordinator on the state directory continues them. Only one coordinator may run on a state directory.
 
         With --slurm, each attempt is an sbatch job (srun spd train, --requeue, SIGUSR1 --slurm-signal seconds before the
