@@ -72,7 +72,11 @@ let package = Package(
         .target(name: "Models", dependencies: ["Support", "Tensor", "TensorFiles"], swiftSettings: kernelFlags),
         // Training: the step (forward, loss, backward), optimizers, schedules.
         .target(name: "RunFormat", dependencies: ["Support", "POSIXFiles", "TensorFiles", "SampleStream"]),
-        .target(name: "TensorBoard"),
+        // Protobuf's wire format, written by hand for the few messages of TensorBoard event files and ONNX models.
+        .target(name: "Protobuf"),
+        .target(name: "TensorBoard", dependencies: ["Protobuf"]),
+        // ONNX inference graphs of built models (YOLOv5 detectors with their decoded Detect output, ResNet logits).
+        .target(name: "ONNX", dependencies: ["Protobuf", "Models", "KernelInterface", "TensorFiles"]),
         .target(name: "Optim", dependencies: ["Support", "Models", "Tensor", "RunFormat"], swiftSettings: kernelFlags),
         .target(name: "Training", dependencies: ["Support", "RunFormat", "TensorBoard", "Plots", "Optim", "Tensor", "Models", "DetectionLoss", "TensorFiles", "SampleStream", "Augment", "Imaging", "Detection", "Evaluation", "Distributed", "Shards", "Checksum", "POSIXFiles"], swiftSettings: kernelFlags),
         // Images: JPEG/PNG/PPM decode and encode, resize, letterbox, NHWC float conversion, drawing.
@@ -95,10 +99,10 @@ let package = Package(
         // The coordinator: run queue (SQLite through GRDB), sweeps, scheduler, launcher, monitor, recovery, reports.
         .target(name: "Coordinator", dependencies: ["Support", "POSIXFiles", "Models", "Tensor", "RunFormat", "Shards", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Yams", package: "Yams")]),
         // Inference: detection on image files, run-directory checkpoints (listing, weights export).
-        .target(name: "Inference", dependencies: ["Support", "POSIXFiles", "Models", "Imaging", "Detection", "RunFormat", "Tensor", "TensorFiles", "Shards", "Checksum"]),
+        .target(name: "Inference", dependencies: ["Support", "POSIXFiles", "Models", "ONNX", "Imaging", "Detection", "RunFormat", "Tensor", "TensorFiles", "Shards", "Checksum"]),
         // The command-line front end.
         .executableTarget(name: "spd", dependencies: [
-            "Support", "POSIXFiles", "Tensor", "TensorFiles", "Models", "Training", "RunFormat", "DetectionLoss", "Detection", "Distributed", "Benchmarks", "Datasets", "Evaluation", "Coordinator", "Inference",
+            "Support", "POSIXFiles", "Tensor", "TensorFiles", "Models", "Training", "RunFormat", "DetectionLoss", "Detection", "Distributed", "Benchmarks", "Datasets", "Evaluation", "Coordinator", "Inference", "ONNX",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -122,9 +126,11 @@ let package = Package(
         .testTarget(name: "EvaluationTests", dependencies: ["Support", "Evaluation", "Detection", "Tensor", "TestSupport"]),
         .testTarget(name: "AugmentTests", dependencies: ["Support", "Augment", "Imaging", "Shards", "SampleStream", "Tensor", "DetectionLoss", "Detection", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Shards", "Imaging", "TestSupport"]),
-        .testTarget(name: "InferenceTests", dependencies: ["Inference", "RunFormat", "Training", "Models", "Detection", "Imaging", "Distributed", "Shards", "TensorFiles", "TestSupport"]),
+        .testTarget(name: "InferenceTests", dependencies: ["Inference", "RunFormat", "Training", "Models", "Support", "Tensor", "Detection", "Imaging", "Distributed", "Shards", "TensorFiles", "TestSupport"]),
         .testTarget(name: "RunFormatTests", dependencies: ["RunFormat", "TestSupport"]),
         .testTarget(name: "TensorBoardTests", dependencies: ["TensorBoard", "TestSupport"]),
+        .testTarget(name: "ProtobufTests", dependencies: ["Protobuf"]),
+        .testTarget(name: "ONNXTests", dependencies: ["ONNX", "Models", "Support", "Tensor", "TestSupport"]),
         .testTarget(name: "PlotsTests", dependencies: ["Plots", "Imaging", "Support"]),
         .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "TestSupport"]),
         .testTarget(name: "SupportTests", dependencies: ["Support", .product(name: "Yams", package: "Yams")]),

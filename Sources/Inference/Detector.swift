@@ -68,7 +68,7 @@ public final class Detector {
 
     /// The class count of the Detect head in `weightsFile` (from its first output conv's bias, na * (nc + 5)
     /// values), or the model's own when the file does not say (loading then reports what does not fit).
-    private static func classCount(in weightsFile: String, for model: DetectionModel) -> Int {
+    static func classCount(in weightsFile: String, for model: DetectionModel) -> Int {
         guard let anchors = model.state.entries.first(where: { $0.name.hasSuffix(".anchors") }) else { return model.detect.classes }
         let bias = String(anchors.name.dropLast(".anchors".count)) + ".m.0.bias"
         let anchorsPerLevel = model.detect.anchorsPerLevel

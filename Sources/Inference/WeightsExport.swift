@@ -33,6 +33,16 @@ public enum WeightsExport {
     /// the weights `choice` names, to `destination`.
     public static func export(runDirectory: String, checkpoint: String? = nil, weights choice: ExportedWeightsChoice,
                               to destination: String) throws -> ExportedWeights {
+        let selected = try select(runDirectory: runDirectory, checkpoint: checkpoint, weights: choice)
+        do { try writeAtomically(selected.bytes, to: destination) } catch let error as FileAccessError {
+            throw FileProblem(file: destination, message: "cannot write: \(error.reason)")
+        }
+        return ExportedWeights(checkpoint: selected.checkpoint, source: selected.source, destination: destination, isEMA: selected.isEMA)
+    }
+
+    /// The weights file of a checkpoint that `choice` names, read and checked against the sha256 state.json records.
+    static func select(runDirectory: String, checkpoint: String?, weights choice: ExportedWeightsChoice)
+        throws -> (checkpoint: String, source: String, isEMA: Bool, bytes: [UInt8]) {
         let checkpoints = try RunCheckpoints(runDirectory: runDirectory)
         let name: String
         if let checkpoint {
@@ -54,9 +64,6 @@ public enum WeightsExport {
         guard let expected = checkpoints.record(name)?.files[fileName], SHA256.hash(bytes).hex == expected else {
             throw FileProblem(file: source, message: "changed while it was being exported (its sha256 no longer matches state.json)")
         }
-        do { try writeAtomically(bytes, to: destination) } catch let error as FileAccessError {
-            throw FileProblem(file: destination, message: "cannot write: \(error.reason)")
-        }
-        return ExportedWeights(checkpoint: name, source: source, destination: destination, isEMA: ema)
+        return (name, source, ema, bytes)
     }
 }

@@ -10,7 +10,7 @@ public final class ClassificationModel {
     /// Image sides must be multiples of this: 16 for ResNet-SPD (every SPD layer halves exactly), 1 for the baseline.
     public let inputMultiple: Int
     /// Stem, residual blocks, classifier.
-    let layers: [SingleInputLayer]
+    public let layers: [SingleInputLayer]
     /// parametersBefore[i]: parameters registered by the layers before layer i.
     private let parametersBefore: [Int]
     private var inputShapes: [TensorShape] = []

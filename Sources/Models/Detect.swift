@@ -100,6 +100,9 @@ public final class Detect {
         }
     }
 
+    /// Each level's 1x1 convolution: its weight and bias and geometry.
+    public var levelConvolutions: [(weight: StateReference, bias: StateReference, geometry: ConvGeometry)] { convs }
+
     /// The raw outputs of the last forward, per level.
     public var lastOutputs: [Tensor] { outputs }
 

@@ -26,7 +26,7 @@ public final class DetectionModel {
     /// Input downsampling of the deepest level: image sides must be multiples of it.
     public let maximumStride: Int
     /// The layers of every row but the last (Detect).
-    let layers: [Layer]
+    public let layers: [Layer]
     private var inputsOf: [[Tensor]]
     private var outputs: [Tensor?]
     private var featureInputs: [Tensor]

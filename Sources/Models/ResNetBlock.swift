@@ -7,9 +7,9 @@ public final class ResNetBlock: SingleInputLayer {
     /// The module name, e.g. `conv3_x.0`.
     public let name: String
     /// The `residual_function` chain; its last layer is a conv + BN without activation.
-    let residual: Sequential
+    public let residual: Sequential
     /// The projection `shortcut.{0,1}`, or nil for the identity.
-    let shortcut: ConvBlock?
+    public let shortcut: ConvBlock?
     private let output = Tensor(), sumGradient = Tensor()
 
     public init(name: String, residual: Sequential, shortcut: ConvBlock?) {

@@ -9,6 +9,8 @@ public final class ResNetSPDConv: SingleInputLayer {
     public let geometry: ConvGeometry
     public let weight: StateReference
     let normActivation: BatchNormActivation
+    public var batchNorm: BatchNormState { normActivation.batchNorm }
+    public var activation: ActivationKind { normActivation.activation }
     private unowned let context: ModelContext
     private let spdOutput = Tensor(), output = Tensor()
     private var input: Tensor?

@@ -2,7 +2,7 @@ import Tensor
 
 /// A chain of single-input layers (a model-file row with number > 1 for a module other than C3).
 public final class Sequential: SingleInputLayer {
-    let layers: [SingleInputLayer]
+    public let layers: [SingleInputLayer]
     private let gradients = [Tensor(), Tensor()]
     private var shapes: [TensorShape] = []
 

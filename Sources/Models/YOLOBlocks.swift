@@ -4,7 +4,7 @@ import Support
 /// YOLOv5's Bottleneck(c1, c2, shortcut, e): cv1 = Conv(c1, c2*e, 1), cv2 = Conv(c2*e, c2, 3), plus the input
 /// when shortcut and c1 == c2. (Inside C3, e = 1.0; a Bottleneck row of a model file uses e = 0.5.)
 public final class Bottleneck: SingleInputLayer {
-    let cv1: ConvBlock, cv2: ConvBlock
+    public let cv1: ConvBlock, cv2: ConvBlock
     public let adds: Bool
     private let output = Tensor(), hiddenGradient = Tensor()
 
@@ -43,8 +43,8 @@ public final class Bottleneck: SingleInputLayer {
 
 /// YOLOv5's C3(c1, c2, n, shortcut): cv3(cat(m(cv1(x)), cv2(x))) with hidden width c2/2.
 public final class C3: SingleInputLayer {
-    let cv1: ConvBlock, cv2: ConvBlock, cv3: ConvBlock
-    let bottlenecks: [Bottleneck]
+    public let cv1: ConvBlock, cv2: ConvBlock, cv3: ConvBlock
+    public let bottlenecks: [Bottleneck]
     private let concatenated = Tensor(), concatGradient = Tensor(), branchGradient = Tensor()
     private let chainGradients = [Tensor(), Tensor()]
     private var chainOutput: Tensor?
@@ -101,8 +101,8 @@ public final class C3: SingleInputLayer {
 
 /// YOLOv5's SPPF(c1, c2, k): cv2(cat(x, m(x), m(m(x)), m(m(m(x))))) with x = cv1(input), m = MaxPool(k, 1, k/2).
 public final class SPPF: SingleInputLayer {
-    let cv1: ConvBlock, cv2: ConvBlock
-    let kernel: Int
+    public let cv1: ConvBlock, cv2: ConvBlock
+    public let kernel: Int
     private let pooled = [Tensor(), Tensor(), Tensor()], pooledGradients = [Tensor(), Tensor(), Tensor(), Tensor()]
     private let concatenated = Tensor(), concatGradient = Tensor()
     private var argmax = [[Int32]](repeating: [], count: 3)
@@ -164,7 +164,7 @@ public final class SPPF: SingleInputLayer {
 
 /// YOLOv5's Focus(c1, c2, k): space-to-depth, then Conv(4*c1, c2, k), named `prefix.conv`.
 public final class Focus: SingleInputLayer {
-    let spd: SpaceToDepthLayer, conv: ConvBlock
+    public let spd: SpaceToDepthLayer, conv: ConvBlock
     private let spdGradient = Tensor()
 
     public init(_ context: ModelContext, prefix: String, _ c1: Int, _ c2: Int, kernel: Int) {

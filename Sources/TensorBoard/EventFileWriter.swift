@@ -1,4 +1,5 @@
 import Foundation
+import Protobuf
 
 /// TensorBoard's event file of one run, written by hand: the few protobuf messages scalars need (`Event` with
 /// wall_time, step, file_version or a `Summary` of `Value`s with a tag and a simple_value) in TFRecord framing
@@ -55,50 +56,4 @@ public struct TensorBoardError: Error, CustomStringConvertible {
     public let path: String
     public let reason: String
     public var description: String { "\(path): \(reason)" }
-}
-
-private func littleEndian<T: FixedWidthInteger>(_ value: T) -> [UInt8] {
-    withUnsafeBytes(of: value.littleEndian) { Array($0) }
-}
-
-/// Protobuf's wire format, only what the event messages use: varints, 32- and 64-bit fixed values and
-/// length-delimited fields.
-struct ProtobufWriter {
-    private(set) var bytes: [UInt8] = []
-
-    mutating func varint(field: Int, _ value: UInt64) {
-        key(field, wireType: 0)
-        appendVarint(value)
-    }
-
-    mutating func double(field: Int, _ value: Double) {
-        key(field, wireType: 1)
-        bytes += littleEndian(value.bitPattern)
-    }
-
-    mutating func float(field: Int, _ value: Float) {
-        key(field, wireType: 5)
-        bytes += littleEndian(value.bitPattern)
-    }
-
-    mutating func string(field: Int, _ value: String) { lengthDelimited(field, Array(value.utf8)) }
-
-    mutating func message(field: Int, _ value: ProtobufWriter) { lengthDelimited(field, value.bytes) }
-
-    private mutating func lengthDelimited(_ field: Int, _ payload: [UInt8]) {
-        key(field, wireType: 2)
-        appendVarint(UInt64(payload.count))
-        bytes += payload
-    }
-
-    private mutating func key(_ field: Int, wireType: UInt64) { appendVarint(UInt64(field) << 3 | wireType) }
-
-    private mutating func appendVarint(_ value: UInt64) {
-        var value = value
-        while value >= 0x80 {
-            bytes.append(UInt8(value & 0x7F) | 0x80)
-            value >>= 7
-        }
-        bytes.append(UInt8(value))
-    }
 }

@@ -36,6 +36,13 @@ final class OptionValidationTests: XCTestCase {
         XCTAssertEqual(parseError(CoordinatorCommand.self, ["--slurm", "--slurm-signal=-5"]), "--slurm-signal must be seconds from 0 to a day, got -5")
     }
 
+    func testExportFormatOptions() {
+        XCTAssertNil(parseError(ExportCommand.self, ["run", "--out", "m.onnx", "--format", "onnx", "--imgsz", "320", "--cfg", "yolov5-spd-n"]))
+        XCTAssertEqual(parseError(ExportCommand.self, ["run", "--out", "w.safetensors", "--imgsz", "320"]), "--imgsz and --cfg apply to --format onnx only")
+        XCTAssertEqual(parseError(ExportCommand.self, ["run", "--out", "m.onnx", "--format", "onnx", "--imgsz=-32"]), "--imgsz must be positive, got -32")
+        XCTAssertNotNil(parseError(ExportCommand.self, ["run", "--out", "m.pt", "--format", "torchscript"]))
+    }
+
     /// YOLOv5's detect.py habits: --classes filters by class index; the names file is --names.
     func testDetectClassFilterAndNames() throws {
         let base = ["--weights", "w", "--source", "s"]
