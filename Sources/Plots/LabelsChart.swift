@@ -10,7 +10,7 @@ public enum LabelsChart {
         let width = left + 3 * panel + 2 * gap + 20, height = top + panel + 140
         var out = [String(format: "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" font-family=\"DejaVu Sans, sans-serif\" font-size=\"11\">", width, height),
                    "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>",
-                   String(format: "<text x=\"%.0f\" y=\"24\" font-size=\"15\" text-anchor=\"middle\">Labels of the %d training images read in the first epoch (%d instances)</text>",
+                   String(format: "<text x=\"%.0f\" y=\"24\" font-size=\"15\" text-anchor=\"middle\">Labels of the %d training images (%d instances)</text>",
                           width / 2, labels.images, labels.classCounts.reduce(0, +))]
         // Bars.
         let counts = labels.classCounts, most = max(counts.max() ?? 1, 1)

@@ -163,11 +163,12 @@ extension DetectionTask {
         examples.map(\.labelledTile)
     }
 
-    public func recordLabels() { labelStatistics = LabelStatistics(classes: classes) }
+    public func recordLabels(epoch: Int) { labelStatistics = LabelStatistics(classes: classes, epoch: epoch) }
 
-    public func labelsPicture(classNames: [String]?) -> String? {
+    public func labelsPicture(classNames: [String]?, allgather: ([UInt8]) throws -> [[UInt8]]) throws -> String? {
         defer { labelStatistics = nil }
-        return labelStatistics.map { LabelsChart.svg($0.snapshot, classNames: classNames) }
+        guard let labelStatistics else { return nil }
+        return LabelsChart.svg(try LabelStatistics.merged(try allgather(labelStatistics.encoded()), classes: classes), classNames: classNames)
     }
 }
 

@@ -142,6 +142,10 @@ final class RunLogger {
     /// `svg` rendered as the run directory's file `name` (PNG, or JPEG for a .jpg name).
     func picture(_ name: String, svg: String) {
         guard let run, !pictureProblemSaid else { return }
+        if name == "labels.jpg" {
+            // The labels chart is drawn once: its SVG goes beside results.svg as well.
+            do { try run.write("plots/labels.svg", svg) } catch { output("note: \(error)") }
+        }
         do {
             if name.hasSuffix(".jpg") {
                 let png = try PNGRendering.png(svg: svg)

@@ -71,9 +71,9 @@ public final class Trainer<Task: TrainingTask> {
     /// Trains to the last epoch (true), or until `stop_after_iterations` (false, after a checkpoint).
     private func trainEpochs() throws -> Bool {
         while progress.position.epoch < config.epochs {
-            // labels.jpg from the labels this rank reads in a fresh run's first epoch (YOLOv5 draws all the training labels).
-            let drawsLabels = progress.iteration == 0 && logger.run != nil
-            if drawsLabels { task.recordLabels() }
+            // labels.jpg from the labels every rank reads in a fresh run's first epoch: all the training labels, as in YOLOv5.
+            let drawsLabels = progress.iteration == 0
+            if drawsLabels { task.recordLabels(epoch: progress.position.epoch) }
             let stream = try SampleStream(dataset: dataset, split: config.trainSplit, seed: UInt64(config.seed), window: config.window,
                                           layout: layout, start: progress.position, prefetch: 2, skipBad: config.skipBad,
                                           fixedOrder: fixedOrder, transform: task.trainingTransform())
@@ -99,7 +99,9 @@ public final class Trainer<Task: TrainingTask> {
                 }
             }
             try finishEpoch(schedule: schedule)
-            if drawsLabels, let svg = task.labelsPicture(classNames: logger.classNames) { logger.picture("labels.jpg", svg: svg) }
+            if drawsLabels, let svg = try task.labelsPicture(classNames: logger.classNames, allgather: communicator.allgatherVariable) {
+                logger.picture("labels.jpg", svg: svg)
+            }
             if stopsEarly && progress.position.epoch < config.epochs { return false }
         }
         return true

@@ -61,9 +61,11 @@ public protocol TrainingTask: AnyObject {
     /// The batch as YOLOv5's train_batchN.jpg shows it (the augmented images with their boxes), or nil when the task
     /// draws none.
     func batchPicture(_ examples: [Example], classNames: [String]) -> [BatchPicture.Tile]?
-    /// Makes the training transforms made from now on record the labels they read (a detector; others ignore it).
-    func recordLabels()
-    /// YOLOv5's labels.jpg of what was recorded since `recordLabels()` (as SVG), and stops recording; nil when
-    /// nothing was recorded.
-    func labelsPicture(classNames: [String]?) -> String?
+    /// Makes the training transforms made from now on record the labels of `epoch`'s samples (a detector; others
+    /// ignore it).
+    func recordLabels(epoch: Int)
+    /// YOLOv5's labels.jpg (as SVG) of what every rank recorded since `recordLabels(epoch:)`, and stops recording; nil when
+    /// nothing was recorded. A collective: every rank calls it at the same point, with `allgather` exchanging the
+    /// ranks' records (of any length).
+    func labelsPicture(classNames: [String]?, allgather: ([UInt8]) throws -> [[UInt8]]) throws -> String?
 }

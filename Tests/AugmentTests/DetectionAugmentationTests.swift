@@ -157,4 +157,37 @@ final class LabelStatisticsTests: XCTestCase {
         XCTAssertEqual(snapshot.classCounts[0], LabelStatistics.maximumBoxes + 100)
         XCTAssertEqual(snapshot.boxes.count, LabelStatistics.maximumBoxes)
     }
+
+    /// The ranks' records merge into one over all training images: counts summed, boxes sampled in proportion to
+    /// what each rank saw.
+    func testRanksMergeIntoOneRecord() throws {
+        let image = Image(width: 100, height: 100, format: .rgb, filledWith: 0)
+        let small = LabelStatistics(classes: 2), large = LabelStatistics(classes: 2)
+        small.add(DetectionSample(key: "a", image: image, boxes: [LabeledBox(classIndex: 1, x1: 0, y1: 0, x2: 10, y2: 20)]))
+        let many = (0..<(2 * LabelStatistics.maximumBoxes)).map { _ in LabeledBox(classIndex: 0, x1: 50, y1: 50, x2: 60, y2: 60) }
+        large.add(DetectionSample(key: "b", image: image, boxes: many))
+        large.add(DetectionSample(key: "c", image: image, boxes: [LabeledBox(classIndex: 1, x1: 0, y1: 0, x2: 10, y2: 10)]))
+
+        let merged = try LabelStatistics.merged([small.encoded(), large.encoded()], classes: 2)
+        XCTAssertEqual(merged.images, 3)
+        XCTAssertEqual(merged.classCounts, [2 * LabelStatistics.maximumBoxes, 2])
+        // 1 of 10,002 boxes from the small rank rounds down to none; the large rank gives its share of the cap.
+        let expectedLarge = Int((Double(LabelStatistics.maximumBoxes) * 10_001 / 10_002).rounded(.down))
+        XCTAssertEqual(merged.boxes.count, expectedLarge)
+
+        // Under the cap every box is kept.
+        let both = try LabelStatistics.merged([small.encoded(), small.encoded()], classes: 2)
+        XCTAssertEqual(both.images, 2)
+        XCTAssertEqual(both.classCounts, [0, 2])
+        XCTAssertEqual(both.boxes.count, 2)
+        XCTAssertEqual(both.boxes[1].cx, 0.05, accuracy: 1e-12)
+        XCTAssertEqual(both.boxes[1].h, 0.2, accuracy: 1e-12)
+
+        XCTAssertThrowsError(try LabelStatistics.merged([small.encoded(), Array("garbage".utf8)], classes: 2)) { error in
+            XCTAssertTrue("\(error)".contains("the label statistics of rank 1 are unreadable"), "\(error)")
+        }
+        XCTAssertThrowsError(try LabelStatistics.merged([small.encoded()], classes: 3)) { error in
+            XCTAssertTrue("\(error)".contains("2 class counts for 3 classes"), "\(error)")
+        }
+    }
 }

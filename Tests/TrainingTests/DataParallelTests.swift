@@ -78,6 +78,11 @@ final class DataParallelTests: XCTestCase {
     /// in another order (measured: 2e-6 on OpenBLAS's Prescott, Haswell and SkylakeX kernels alike).
     func testDetectorOnTwoAndThreeRanksEqualsOneRank() throws {
         try assertRanksEqualOneRank(config(epochs: 1, model: "tiny-spd", data: "detect", imgsz: 64, lr0: 0.001), ranks: [2, 3])
+        // labels.jpg covers the training images of every rank, each once (prefetching reads into the next epoch).
+        for run in ["single", "ranks-2", "ranks-3"] {
+            let svg = try String(contentsOfFile: directory.appendingPathComponent("\(run)/plots/labels.svg").path, encoding: .utf8)
+            XCTAssertTrue(svg.contains("Labels of the 24 training images ("), "\(run): \(svg.prefix(400))")
+        }
     }
 
     /// Trains 1 rank and then each of `ranks`, and compares the final weights: to 1e-5 of the weights, or, with an
