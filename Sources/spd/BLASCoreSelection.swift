@@ -7,7 +7,9 @@ import Glibc
 /// Runs first in every `spd` process: when OpenBLAS fell back to a generic core on a CPU with AVX2 or AVX-512, sets
 /// OPENBLAS_CORETYPE to the best core the CPU supports and re-executes spd once (the variable is read only when the
 /// library loads, and this happens before MPI starts). An explicit OPENBLAS_CORETYPE is respected. The process that
-/// switched says so in one line on stderr; its children (mpirun's ranks, the coordinator's runs) inherit the choice.
+/// switched says so in one line on stderr when its command computes with models (train, val, detect, bench, model,
+/// system; the others, such as status or submit, stay quiet); its children (mpirun's ranks, the coordinator's runs)
+/// inherit the choice.
 enum BLASCoreSelection {
     /// For tests of the switch on a CPU whose OpenBLAS already picks a good core: the core to act as if chosen.
     static let assumedCoreVariable = "SPD_TEST_ASSUME_BLAS_CORE"
@@ -17,7 +19,7 @@ enum BLASCoreSelection {
     static func selectBestCore() {
         let environment = ProcessInfo.processInfo.environment
         if let replaced = environment[BLASCore.replacedCoreVariable] {
-            if environment[switchingProcessVariable] == String(getpid()), isFirstRank(environment) {
+            if environment[switchingProcessVariable] == String(getpid()), isFirstRank(environment), computesWithModels {
                 let why = BLASCore.level(of: replaced).map { $0 < .avx512 } ?? true
                     ? "below what this CPU supports (\(CPUFeatures.current.summary))" : "slower on this CPU than the AVX2 one (Zen 4 splits AVX-512)"
                 FileHandle.standardError.write(Data(("spd: OpenBLAS chose its \(replaced) core, \(why); "
@@ -37,6 +39,11 @@ enum BLASCoreSelection {
         FileHandle.standardError.write(Data("spd: warning: could not re-execute with OPENBLAS_CORETYPE=\(core) (\(reason)); GEMMs run on OpenBLAS's \(selected) core\n".utf8))
         for name in ["OPENBLAS_CORETYPE", BLASCore.replacedCoreVariable, switchingProcessVariable] { unsetenv(name) }
     }
+
+    /// The subcommands whose speed depends on the BLAS core.
+    private static let computingCommands: Set<String> = ["train", "val", "detect", "bench", "model", "system"]
+
+    private static var computesWithModels: Bool { CommandLine.arguments.dropFirst().first.map(computingCommands.contains) ?? false }
 
     /// True outside MPI and Slurm, and on their rank 0: the process whose line the user wants once per job.
     private static func isFirstRank(_ environment: [String: String]) -> Bool {

@@ -39,16 +39,27 @@ struct DetectCommand: ParsableCommand {
         if let negative = classes.first(where: { $0 < 0 }) { throw ValidationError("--classes takes class indices from 0, got \(negative)") }
     }
 
+    /// --cfg, else the model file the run directory recorded.
+    func modelFile() throws -> String {
+        if let cfg { return resolveModelFile(cfg) }
+        guard let recorded = WeightsLocation.modelFile(ofRun: weights) else {
+            throw ValidationError("give --cfg: \(weights) is not a run directory that recorded its model file (runs record model.yaml since SPDTrain 0.7)")
+        }
+        return recorded
+    }
+
+    /// Every --classes index names a class of the model.
+    func checkClasses(classCount: Int) throws {
+        if let outside = classes.first(where: { $0 >= classCount }) {
+            throw ValidationError("--classes \(outside): the model has \(classCount) classes (0 to \(classCount - 1))")
+        }
+    }
+
     func run() throws {
         threads.apply()
         try reportingErrors {
-            guard let modelFile = try cfg.map(resolveModelFile) ?? WeightsLocation.modelFile(ofRun: weights) else {
-                throw ValidationError("give --cfg: \(weights) is not a run directory that recorded its model file (runs record model.yaml since SPDTrain 0.7)")
-            }
-            let detector = try Detector(modelFile: modelFile, weightsFile: try WeightsLocation.resolve(weights), imageSize: imgsz)
-            if let outside = classes.first(where: { $0 >= detector.classCount }) {
-                throw ValidationError("--classes \(outside): the model has \(detector.classCount) classes (0 to \(detector.classCount - 1))")
-            }
+            let detector = try Detector(modelFile: try modelFile(), weightsFile: try WeightsLocation.resolve(weights), imageSize: imgsz)
+            try checkClasses(classCount: detector.classCount)
             let namesFile = names ?? (data == nil ? WeightsLocation.classNamesFile(ofRun: weights) : nil)
             let classNames = try ClassNames.load(namesFile: namesFile, datasetDirectory: data, classCount: detector.classCount)
             let files = try ImageFiles.list(source)

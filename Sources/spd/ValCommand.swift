@@ -5,6 +5,7 @@ import POSIXFiles
 import Detection
 import Support
 import Inference
+import Models
 import Tensor
 import Training
 import RunFormat
@@ -38,6 +39,7 @@ struct ValCommand: ParsableCommand {
         threads.apply()
         try reportingErrors {
             let (config, modelFile) = try configuration()
+            try checkSaveJSON(modelFile: modelFile)
             let weightsFile = try WeightsLocation.resolve(weights)
             let result = try ValidationRun.evaluate(config: config, modelFile: modelFile, weightsFile: weightsFile, split: split, nmsIoU: iou,
                                                     keepPredictions: saveJSON != nil)
@@ -71,9 +73,14 @@ struct ValCommand: ParsableCommand {
         return (config, resolveModelFile(model))
     }
 
+    /// `--save-json` needs a detector: refused before a classifier is validated.
+    func checkSaveJSON(modelFile: String) throws {
+        guard saveJSON != nil, case .classification = try AnyModelDefinition(contentsOf: modelFile) else { return }
+        throw ValidationError("--save-json writes a detector's boxes; \(modelFile) is a classifier")
+    }
+
     /// The COCO results file of `--save-json`.
     private func writePredictions(_ result: ValidationResult, to path: String) throws {
-        guard result.outcome.classMetrics != nil else { throw ValidationError("--save-json is for detectors; \(weights) is a classifier") }
         let results = result.outcome.predictions.flatMap { key, boxes in
             boxes.map { box in
                 COCOResult(imageID: COCOImageID(fileStem: key), categoryID: result.categoryIDs?[box.classIndex] ?? box.classIndex, box: box)

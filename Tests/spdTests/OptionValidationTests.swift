@@ -52,6 +52,33 @@ final class OptionValidationTests: XCTestCase {
         XCTAssertNotNil(parseError(DetectCommand.self, base + ["--classes", "names.txt"]), "a names file is --names now")
     }
 
+    /// Requests detect and val can only refuse once they know the model: clear messages naming the option.
+    func testDetectAndValRefuseWhatTheModelCannotDo() throws {
+        let weightsFile = NSTemporaryDirectory() + "spd-weights-\(UUID().uuidString).safetensors"
+        FileManager.default.createFile(atPath: weightsFile, contents: Data())
+        defer { try? FileManager.default.removeItem(atPath: weightsFile) }
+        let noModel = try DetectCommand.parse(["--weights", weightsFile, "--source", "s"])
+        XCTAssertThrowsError(try noModel.modelFile()) { error in
+            XCTAssertEqual((error as? ValidationError)?.message,
+                           "give --cfg: \(weightsFile) is not a run directory that recorded its model file (runs record model.yaml since SPDTrain 0.7)")
+        }
+        let filtered = try DetectCommand.parse(["--weights", weightsFile, "--cfg", "yolov5-spd-n", "--source", "s", "--classes", "3", "80"])
+        XCTAssertTrue(try filtered.modelFile().hasSuffix("configs/models/yolov5-spd-n.yaml"))
+        XCTAssertNoThrow(try filtered.checkClasses(classCount: 81))
+        XCTAssertThrowsError(try filtered.checkClasses(classCount: 80)) { error in
+            XCTAssertEqual((error as? ValidationError)?.message, "--classes 80: the model has 80 classes (0 to 79)")
+        }
+
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+        let classifier = "\(root)/configs/models/resnet18-spd.yaml", detector = "\(root)/configs/models/yolov5-spd-n.yaml"
+        let val = try ValCommand.parse(["--weights", weightsFile, "--data", "d", "--save-json", "p.json"])
+        XCTAssertThrowsError(try val.checkSaveJSON(modelFile: classifier)) { error in
+            XCTAssertEqual((error as? ValidationError)?.message, "--save-json writes a detector's boxes; \(classifier) is a classifier")
+        }
+        XCTAssertNoThrow(try val.checkSaveJSON(modelFile: detector))
+        XCTAssertNoThrow(try ValCommand.parse(["--weights", weightsFile, "--data", "d"]).checkSaveJSON(modelFile: classifier))
+    }
+
     /// `spd status --state TYPO` used to create TYPO.
     func testReadOnlyCommandsCreateNoStateDirectory() throws {
         let missing = NSTemporaryDirectory() + "spd-typo-\(UUID().uuidString)"
