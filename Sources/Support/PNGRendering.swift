@@ -32,17 +32,37 @@ public enum PNGRendering {
         process.standardOutput = output
         process.standardError = errors
         do { try process.run() } catch { throw RenderingProblem(message: "cannot run \(tool): \(error.localizedDescription)") }
-        // The SVG goes in on its own thread, so a full output pipe cannot block the write.
+        // The SVG goes in and the complaints come out on threads of their own, so no full pipe can block another.
         let document = Data(svg.utf8)
         let writer = Thread { try? input.fileHandleForWriting.write(contentsOf: document); try? input.fileHandleForWriting.close() }
         writer.start()
+        let complaints = ErrorsReader(errors.fileHandleForReading)
         let png = output.fileHandleForReading.readDataToEndOfFile()
-        let complaint = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let complaint = complaints.text()
         process.waitUntilExit()
         guard process.terminationReason == .exit, process.terminationStatus == 0, png.starts(with: [0x89, 0x50, 0x4E, 0x47]) else {
             throw RenderingProblem(message: "\(tool) failed (status \(process.terminationStatus)): \(complaint.trimmingCharacters(in: .whitespacesAndNewlines))")
         }
         return Array(png)
+    }
+
+    /// Reads a pipe to its end on its own thread.
+    private final class ErrorsReader: @unchecked Sendable {
+        private var data = Data()
+        private let done = DispatchSemaphore(value: 0)
+
+        init(_ handle: FileHandle) {
+            Thread { [self] in
+                data = handle.readDataToEndOfFile()
+                done.signal()
+            }.start()
+        }
+
+        /// Everything the pipe carried, once it is closed.
+        func text() -> String {
+            done.wait()
+            return String(decoding: data, as: UTF8.self)
+        }
     }
 
     /// The rasteriser is missing or refused the document.
