@@ -58,7 +58,9 @@ let package = Package(
         .target(name: "KernelsAVX512", dependencies: ["KernelInterface"], swiftSettings: avx512KernelFlags),
         // Tensor engine: NHWC storage, ops with paired forward/backward, GEMM through OpenBLAS, the kernel variant choice.
         .target(name: "Support", dependencies: ["POSIXFiles", .product(name: "Yams", package: "Yams")]),
-        .target(name: "Tensor", dependencies: ["Support", "CBLAS", "KernelInterface", "Kernels", "KernelsAVX512"], swiftSettings: kernelFlags),
+        // bf16 GEMMs through oneDNN's matmul (Debian's libdnnl-dev), the AMX permission request and bf16 rounding, in C.
+        .target(name: "CBF16GEMM", linkerSettings: [.linkedLibrary("dnnl"), .linkedLibrary("gomp")]),
+        .target(name: "Tensor", dependencies: ["Support", "CBLAS", "CBF16GEMM", "KernelInterface", "Kernels", "KernelsAVX512"], swiftSettings: kernelFlags),
         // Weight and array files: safetensors (PyTorch state_dict names) and NumPy .npy.
         .target(name: "POSIXFiles", dependencies: ["Checksum"]),
         .target(name: "TensorFiles", dependencies: ["POSIXFiles"]),

@@ -25,6 +25,7 @@ public struct OpsBenchmark {
         for i in 0..<images.count { images.pointer[i] = random.uniform(0, 1) }
         _ = try model.forward(images, training: true)
         output(BLASCore.description)
+        output(GEMMPrecision.description)
         output("OpenBLAS build: \(BLAS.configuration); \(modelFile) at \(imageSize)x\(imageSize), batch \(batch), best of \(repeats)")
         output(try convolutionTable(model.convolutions))
         output(try stepBreakdown(model, images))

@@ -53,6 +53,7 @@ public struct TrainBenchmark {
     public func run(print output: (String) -> Void) throws {
         let (times, forwardFLOPs) = try measure()
         output(BLASCore.description)
+        output(GEMMPrecision.description)
         output("OpenBLAS build: \(BLAS.configuration); \(modelFile) at \(imageSize)x\(imageSize), batch \(batch), \(steps) steps")
         let median = times[times.count / 2]
         // Training FLOPs: forward, plus backward-input and backward-weight, each as costly as the forward.

@@ -22,6 +22,8 @@ public struct ExperimentConfig: Equatable, Sendable {
     /// A hyp file (configs/hyps/...); inline `hyp:` entries override it.
     public var hypFile = "configs/hyps/hyp.scratch.yaml"
     public var hyp = Hyperparameters()
+    /// The GEMM operands' number format (bf16 on AMX or AVX512-BF16 CPUs; fp32 elsewhere, with a note).
+    public var precision = Precision.fp32
     public var optimizer = OptimizerKind.sgd
     public var schedule = ScheduleKind.cosine
     public var milestones: [Int] = []
@@ -77,7 +79,7 @@ public struct ExperimentConfig: Equatable, Sendable {
     public init() {}
 
     static let keys: Set<String> = [
-        "name", "model", "data", "classes", "epochs", "batch", "nominal_batch", "imgsz", "world_size", "seed", "hyp_file", "hyp", "optimizer", "schedule", "milestones",
+        "name", "model", "data", "classes", "epochs", "batch", "nominal_batch", "imgsz", "world_size", "seed", "hyp_file", "hyp", "precision", "optimizer", "schedule", "milestones",
         "gamma", "ema", "sync_bn", "window", "train_split", "val_split", "val_every", "log_every", "checkpoint_every_steps",
         "checkpoint_every_minutes", "keep_checkpoints", "replica_check_every", "bucket_mb", "preprocess", "crop_padding", "max_steps_per_epoch", "record_samples", "stop_after_iterations", "skip_bad", "watchdog_seconds",
         "weights", "sample_order", "reference_quirks",
@@ -159,6 +161,7 @@ public struct ExperimentConfig: Equatable, Sendable {
         case "imgsz": imgsz = try int()
         case "seed": seed = try int()
         case "hyp_file": hypFile = try string()
+        case "precision": precision = try choice(Precision.self)
         case "optimizer": optimizer = try choice(OptimizerKind.self)
         case "schedule": schedule = try choice(ScheduleKind.self)
         case "milestones":
@@ -239,7 +242,7 @@ public struct ExperimentConfig: Equatable, Sendable {
     public func resolvedYAML(worldSize: Int) -> String {
         var lines = [
             "name: \(name)", "model: \(model)", "data: \(resolve(data))", "classes: \(classes.map(String.init) ?? "null")",
-            "epochs: \(epochs)", "batch: \(batch)", "nominal_batch: \(nominalBatch)", "imgsz: \(imgsz)", "seed: \(seed)", "optimizer: \(optimizer.rawValue)", "schedule: \(schedule.rawValue)",
+            "epochs: \(epochs)", "batch: \(batch)", "nominal_batch: \(nominalBatch)", "imgsz: \(imgsz)", "seed: \(seed)", "precision: \(precision.rawValue)", "optimizer: \(optimizer.rawValue)", "schedule: \(schedule.rawValue)",
             "milestones: \(milestones)", "gamma: \(gamma)", "ema: \(ema)", "sync_bn: \(syncBN)", "window: \(window)",
             "train_split: \(trainSplit)", "val_split: \(valSplit)", "val_every: \(valEvery)", "log_every: \(logEvery)",
             "checkpoint_every_steps: \(checkpointEverySteps)", "checkpoint_every_minutes: \(checkpointEveryMinutes)",

@@ -1,10 +1,12 @@
 import CBLAS
 
-/// Thin, row-major wrappers over OpenBLAS. Every GEMM in the engine goes through `gemm`.
+/// Thin, row-major wrappers over OpenBLAS. Every GEMM in the engine goes through `gemm`, which hands it to oneDNN's
+/// bf16 matmul instead when `GEMMPrecision` chose bf16.
 public enum BLAS {
     /// Sets the number of OpenBLAS threads for this process (one per rank by default).
     public static func setThreads(_ count: Int) {
         openblas_set_num_threads(Int32(max(count, 1)))
+        GEMMPrecision.setThreads(count)
     }
 
     /// The most threads this OpenBLAS build runs (its MAX_THREADS; 64 when the build does not say).
@@ -22,7 +24,8 @@ public enum BLAS {
         return String(cString: config)
     }
 
-    /// C[m x n] = alpha * op(A) * op(B) + beta * C, all row-major; op(A) is m x k, op(B) is k x n.
+    /// C[m x n] = alpha * op(A) * op(B) + beta * C, all row-major; op(A) is m x k, op(B) is k x n. With bf16 GEMMs, A and
+    /// B are rounded to bf16 and the products accumulated in fp32.
     @inline(__always)
     public static func gemm(
         transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
@@ -32,6 +35,11 @@ public enum BLAS {
         guard m > 0, n > 0 else { return }
         OpProfiler.addGEMM(m: m, n: n, k: k)
         OpProfiler.measure(.gemm) {
+            if GEMMPrecision.active != .fp32 {
+                GEMMPrecision.gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                                   beta: beta, c: c, ldc: ldc)
+                return
+            }
             cblas_sgemm(
                 CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                 Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))

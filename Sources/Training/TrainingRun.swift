@@ -13,6 +13,7 @@ public enum TrainingRun {
     /// Builds everything from `config` and trains. `modelFile` is the resolved model file path.
     public static func train(config: ExperimentConfig, modelFile: String, communicator: Communicator, runDirectory: String,
                              resume: ResumeMode, interactive: Bool, output: @escaping (String) -> Void) throws -> TrainingProgress {
+        let precisionNote = try GEMMPrecision.activate(config.precision)
         let dataset = try Dataset(directory: config.resolve(config.data))
         let classes = config.classes ?? dataset.manifest.classes.count
         guard classes >= 1 else { throw FileProblem(file: "\(dataset.directory)/dataset.json", message: "the dataset lists no classes") }
@@ -20,6 +21,8 @@ public enum TrainingRun {
             output("spd train: \(config.name) on \(communicator.size) rank(s), global batch \(config.batch) (\(config.batch / max(communicator.size, 1)) per rank), "
                    + "\(config.epochs) epochs, run directory \(runDirectory)")
             output(BLASCore.description)
+            output(GEMMPrecision.description)
+            if let precisionNote { output("note: \(precisionNote)") }
             if config.hyp.copy_paste > 0, dataset.manifest.task == .detect {
                 output("note: copy_paste \(config.hyp.copy_paste) has no effect: it pastes object segments and this dataset's labels are boxes (YOLOv5 skips it for box labels too)")
             }

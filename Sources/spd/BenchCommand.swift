@@ -2,12 +2,15 @@ import ArgumentParser
 import Benchmarks
 import Distributed
 import Foundation
+import Support
 import Tensor
+
+extension Precision: ExpressibleByArgument {}
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "bench", abstract: "Measure speed.", subcommands: [Ops.self, Train.self, Data.self, Allreduce.self])
 
-    /// The model, image size, batch and BLAS threads a model benchmark runs with.
+    /// The model, image size, batch, BLAS threads and GEMM precision a model benchmark runs with.
     struct ModelOptions: ParsableArguments {
         @Option(help: "Model file or name under configs/models.")
         var model = "yolov5-spd-n"
@@ -16,6 +19,14 @@ struct BenchCommand: ParsableCommand {
         @Option(help: "Batch size.")
         var batch = 8
         @OptionGroup var threads: ThreadsOption
+        @Option(help: "GEMM operands: fp32, or bf16 with fp32 accumulation (on AMX or AVX512-BF16; elsewhere fp32, with a note).")
+        var precision = Precision.fp32
+
+        /// Sets the threads and the GEMM path, printing a note when bf16 cannot be had.
+        func apply() throws {
+            threads.apply()
+            if let note = try GEMMPrecision.activate(precision) { print("note: \(note)") }
+        }
     }
 
     struct Ops: ParsableCommand {
@@ -28,7 +39,7 @@ struct BenchCommand: ParsableCommand {
 
         func run() throws {
             try reportingErrors {
-                options.threads.apply()
+                try options.apply()
                 try OpsBenchmark(modelFile: resolveModelFile(options.model), imageSize: options.imgsz, batch: options.batch, repeats: repeats).run { print($0) }
             }
         }
@@ -46,7 +57,7 @@ extension BenchCommand {
 
         func run() throws {
             try reportingErrors {
-                options.threads.apply()
+                try options.apply()
                 try TrainBenchmark(modelFile: resolveModelFile(options.model), imageSize: options.imgsz, batch: options.batch, steps: steps).run { print($0) }
             }
         }

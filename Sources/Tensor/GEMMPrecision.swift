@@ -1,0 +1,108 @@
+import CBF16GEMM
+import Foundation
+import Support
+
+/// What multiplies the GEMMs of this process: OpenBLAS's fp32 sgemm, or oneDNN's matmul on bf16 operands with fp32
+/// accumulation, on AMX tiles or with AVX512-BF16 dot products. Chosen once per process by `activate` from the
+/// requested precision and the CPU: AMX, else AVX512-BF16, else fp32 (with a note saying so).
+public enum GEMMPrecision {
+    /// The unit a bf16 GEMM runs on.
+    public enum BF16Unit: String, Sendable {
+        case amx = "AMX", avx512BF16 = "AVX512-BF16"
+    }
+
+    /// The GEMM path of this process.
+    public enum Path: Equatable, Sendable {
+        case fp32
+        case bf16(BF16Unit)
+    }
+
+    /// The path in use (fp32 until `activate` chooses bf16).
+    nonisolated(unsafe) public private(set) static var active: Path = .fp32
+
+    /// A failure of the bf16 GEMM library, with the call that failed and oneDNN's status.
+    public struct Failure: Error, CustomStringConvertible {
+        public let call: String
+        public let status: Int32
+        public var description: String { "oneDNN \(String(cString: spd_bf16_library_version())): \(call) failed with status \(status) (\(statusName))" }
+        var statusName: String {
+            switch status {
+            case 1: return "out of memory"
+            case 2: return "invalid arguments"
+            case 3: return "unimplemented"
+            case 5: return "runtime error"
+            default: return "see dnnl_status_t"
+            }
+        }
+    }
+
+    /// The path for `precision` on a CPU with `features`, and a note when bf16 was asked for and cannot be had.
+    public static func choose(_ precision: Precision, features: CPUFeatures) -> (path: Path, note: String?) {
+        guard precision == .bf16 else { return (.fp32, nil) }
+        if features.hasAMX && features.hasAVX512BF16 { return (.bf16(.amx), nil) }
+        if features.hasAVX512BF16 { return (.bf16(.avx512BF16), nil) }
+        return (.fp32, "precision bf16: this CPU (\(features.model); \(features.summary)) has neither AMX nor AVX512-BF16, so the GEMMs run in fp32")
+    }
+
+    /// Chooses and sets up the GEMM path for `precision` on this CPU. On AMX it asks Linux for the tile permission
+    /// first and, when refused, uses AVX512-BF16. Returns a note for the user when the path is not what was asked for
+    /// (`description` says what runs). Call before the first GEMM; a second call must ask for the same path.
+    @discardableResult
+    public static func activate(_ precision: Precision, features: CPUFeatures = .current) throws -> String? {
+        var (path, note) = choose(precision, features: features)
+        if case .bf16(.amx) = path {
+            let refusal = spd_amx_request_permission()
+            if refusal != 0 {
+                path = .bf16(.avx512BF16)
+                note = "precision bf16: Linux refused the AMX tile permission (arch_prctl ARCH_REQ_XCOMP_PERM: \(String(cString: strerror(refusal)))), so the GEMMs use AVX512-BF16"
+            }
+        }
+        if path != active {
+            guard active == .fp32 else {
+                throw Failure(call: "GEMMPrecision.activate (\(path) after \(active) in one process)", status: 2)
+            }
+            if case .bf16(let unit) = path {
+                let status = spd_bf16_set_max_isa(unit == .amx ? 1 : 0)
+                guard status == 0 else { throw Failure(call: "dnnl_set_max_cpu_isa", status: Int32(status)) }
+                spd_bf16_set_threads(Int32(BLAS.threads))
+            }
+            active = path
+        }
+        return note
+    }
+
+    /// "GEMMs: fp32 (OpenBLAS)" or "GEMMs: bf16 operands, fp32 accumulation (oneDNN 2.6.3 on AVX512-BF16; kernels
+    /// brg:avx512_core_bf16)": what runs the GEMMs, and the oneDNN kernels used so far.
+    public static var description: String {
+        switch active {
+        case .fp32: return "GEMMs: fp32 (OpenBLAS)"
+        case .bf16(let unit):
+            let kernels = String(cString: spd_bf16_implementations())
+            return "GEMMs: bf16 operands, fp32 accumulation (oneDNN \(String(cString: spd_bf16_library_version())) on \(unit.rawValue)"
+                + (kernels.isEmpty ? ")" : "; kernels \(kernels))")
+        }
+    }
+
+    /// Sets the threads oneDNN uses (as OpenBLAS's, one per rank by default).
+    static func setThreads(_ count: Int) { spd_bf16_set_threads(Int32(max(count, 1))) }
+
+    /// The bf16 GEMM (see `BLAS.gemm`). A failure of oneDNN here, after `activate`, is as fatal as running out of
+    /// memory in the middle of a step and stops the process with the failing call and status.
+    @inline(__always)
+    static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
+                     b: UnsafePointer<Float>, ldb: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        var failedCall: UnsafePointer<CChar>?
+        let status = spd_bf16_gemm(transA ? 1 : 0, transB ? 1 : 0, Int64(m), Int64(n), Int64(k), alpha, a, Int64(lda), b, Int64(ldb),
+                                   beta, c, Int64(ldc), &failedCall)
+        guard status == 0 else {
+            let failure = Failure(call: failedCall.map { String(cString: $0) } ?? "spd_bf16_gemm", status: Int32(status))
+            fatalError("bf16 GEMM \(m)x\(n)x\(k) (transA \(transA), transB \(transB)): \(failure)")
+        }
+    }
+
+    /// Rounds `count` floats to bf16 (round to nearest even), as the bf16 GEMMs do to their operands. Only where
+    /// the CPU has AVX512-BF16.
+    public static func roundToBF16(_ source: UnsafePointer<Float>, _ destination: UnsafeMutablePointer<UInt16>, count: Int) {
+        spd_bf16_round(source, destination, count)
+    }
+}
