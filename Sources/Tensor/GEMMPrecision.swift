@@ -19,6 +19,8 @@ public enum GEMMPrecision {
 
     /// The path in use (fp32 until `activate` chooses bf16).
     nonisolated(unsafe) public private(set) static var active: Path = .fp32
+    /// The unit oneDNN was limited to by the first bf16 activation.
+    nonisolated(unsafe) private static var configuredUnit: BF16Unit?
 
     /// A failure of the bf16 GEMM library, with the call that failed and oneDNN's status.
     public struct Failure: Error, CustomStringConvertible {
@@ -46,29 +48,39 @@ public enum GEMMPrecision {
 
     /// Chooses and sets up the GEMM path for `precision` on this CPU. On AMX it asks Linux for the tile permission
     /// first and, when refused, uses AVX512-BF16. Returns a note for the user when the path is not what was asked for
-    /// (`description` says what runs). Call before the first GEMM; a second call must ask for the same path.
+    /// (`description` says what runs). Call before the first GEMM. A process may switch back to fp32 (and to bf16
+    /// again), but not from one bf16 unit to the other.
     @discardableResult
     public static func activate(_ precision: Precision, features: CPUFeatures = .current) throws -> String? {
         var (path, note) = choose(precision, features: features)
         if case .bf16(.amx) = path {
-            let refusal = spd_amx_request_permission()
+            let refusal = requestAMXPermission()
             if refusal != 0 {
                 path = .bf16(.avx512BF16)
                 note = "precision bf16: Linux refused the AMX tile permission (arch_prctl ARCH_REQ_XCOMP_PERM: \(String(cString: strerror(refusal)))), so the GEMMs use AVX512-BF16"
             }
         }
-        if path != active {
-            guard active == .fp32 else {
-                throw Failure(call: "GEMMPrecision.activate (\(path) after \(active) in one process)", status: 2)
+        if case .bf16(let unit) = path, unit != configuredUnit {
+            // oneDNN takes its ISA limit once, before its first primitive.
+            guard configuredUnit == nil else {
+                throw Failure(call: "GEMMPrecision.activate (bf16 on \(unit.rawValue) after bf16 on \(configuredUnit!.rawValue) in one process)", status: 2)
             }
-            if case .bf16(let unit) = path {
-                let status = spd_bf16_set_max_isa(unit == .amx ? 1 : 0)
-                guard status == 0 else { throw Failure(call: "dnnl_set_max_cpu_isa", status: Int32(status)) }
-                spd_bf16_set_threads(Int32(BLAS.threads))
-            }
-            active = path
+            let status = spd_bf16_set_max_isa(unit == .amx ? 1 : 0)
+            guard status == 0 else { throw Failure(call: "dnnl_set_max_cpu_isa", status: Int32(status)) }
+            configuredUnit = unit
         }
+        if case .bf16 = path { setThreads(BLAS.threads) }
+        active = path
         return note
+    }
+
+    /// Runs `body` with the GEMM path for `precision`, then restores the path before (e.g. to compare both in one
+    /// process). Throws what `activate` throws; the note, if any, is dropped.
+    public static func with<R>(_ precision: Precision, _ body: () throws -> R) throws -> R {
+        let previous = active
+        try activate(precision)
+        defer { active = previous }
+        return try body()
     }
 
     /// "GEMMs: fp32 (OpenBLAS)" or "GEMMs: bf16 operands, fp32 accumulation (oneDNN 2.6.3 on AVX512-BF16; kernels
@@ -100,8 +112,11 @@ public enum GEMMPrecision {
         }
     }
 
-    /// Rounds `count` floats to bf16 (round to nearest even), as the bf16 GEMMs do to their operands. Only where
-    /// the CPU has AVX512-BF16.
+    /// Asks Linux for the AMX tile permission (needed before the first AMX instruction): 0, or the errno of the refusal.
+    public static func requestAMXPermission() -> Int32 { spd_amx_request_permission() }
+
+    /// Rounds `count` floats to bf16 (round to nearest even; subnormals to zero), as the bf16 GEMMs do to their
+    /// operands. Only where the CPU has AVX512-BF16.
     public static func roundToBF16(_ source: UnsafePointer<Float>, _ destination: UnsafeMutablePointer<UInt16>, count: Int) {
         spd_bf16_round(source, destination, count)
     }

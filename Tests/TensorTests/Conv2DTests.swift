@@ -3,9 +3,11 @@ import TestSupport
 import XCTest
 
 final class Conv2DTests: XCTestCase {
-    /// Forward against the double reference and all three gradients against finite differences.
+    /// Forward against the double reference and all three gradients against finite differences. `operands` is what
+    /// the GEMMs do to their operands (identity in fp32, `bf16Rounded` with bf16 GEMMs): the references take input,
+    /// weight and upstream gradient through it where a GEMM reads them (the bias and its gradient stay fp32).
     private func checkConv(_ s: TensorShape, _ g: ConvGeometry, bias: Bool, tileBytes: Int = 8 << 20, seed: UInt64,
-                           file: StaticString = #filePath, line: UInt = #line) throws {
+                           operands: (Float) -> Float = { $0 }, file: StaticString = #filePath, line: UInt = #line) throws {
         var random = SeededRandom(seed: seed)
         let x = random.floats(s.count), w = random.floats(g.weightCount, -0.5, 0.5), b = random.floats(g.outChannels)
         let o = try g.outputShape(for: s, layer: "test")
@@ -22,10 +24,11 @@ final class Conv2DTests: XCTestCase {
             } }
         } } } }
         let what = "conv k\(g.kernel) s\(g.stride) p\(g.padding) \(s)"
-        assertClose(output, Reference.conv(x.doubles, s, w.doubles, bias ? b.doubles : nil, g), atol: 1e-5, what + " forward", file: file, line: line)
         let (xd, wd, bd) = (x.doubles, w.doubles, b.doubles)
-        assertGradientsMatch(dx, numericGradient(at: xd) { weightedSum(Reference.conv($0, s, wd, bias ? bd : nil, g), upstream) }, what + " dinput", file: file, line: line)
-        assertGradientsMatch(dw, numericGradient(at: wd) { weightedSum(Reference.conv(xd, s, $0, bias ? bd : nil, g), upstream) }, what + " dweight", file: file, line: line)
+        let (xr, wr, upstreamRounded) = (x.map(operands).doubles, w.map(operands).doubles, upstream.map(operands))
+        assertClose(output, Reference.conv(xr, s, wr, bias ? bd : nil, g), atol: 1e-5, what + " forward", file: file, line: line)
+        assertGradientsMatch(dx, numericGradient(at: xd) { weightedSum(Reference.conv($0, s, wr, bias ? bd : nil, g), upstreamRounded) }, what + " dinput", file: file, line: line)
+        assertGradientsMatch(dw, numericGradient(at: wd) { weightedSum(Reference.conv(xr, s, $0, bias ? bd : nil, g), upstreamRounded) }, what + " dweight", file: file, line: line)
         if bias {
             assertGradientsMatch(db, numericGradient(at: bd) { weightedSum(Reference.conv(xd, s, wd, $0, g), upstream) }, what + " dbias", file: file, line: line)
         }
@@ -52,6 +55,35 @@ final class Conv2DTests: XCTestCase {
     func testOneByOneStrideTwoShortcut() throws {
         // ResNet's downsampling shortcut: not pointwise, goes through im2col.
         try checkConv(TensorShape(n: 2, h: 6, w: 4, c: 3), ConvGeometry(inChannels: 3, outChannels: 5, kernel: 1, stride: 2, padding: 0), bias: false, seed: 6)
+    }
+
+    /// With bf16 GEMMs every conv path (1x1 fast path, im2col, strided, the 6x6 stem, tiles) computes exactly the
+    /// convolution of bf16-rounded input, weight and upstream gradient with fp32 sums (to the fp32 tolerances above),
+    /// which differs from the fp32 result: so the bf16 path ran, and did nothing else to the numbers.
+    func testBF16GEMMsRoundOperandsAndAccumulateInFP32() throws {
+        try requireBF16GEMMs()
+        try GEMMPrecision.with(.bf16) {
+            try checkConv(TensorShape(n: 2, h: 3, w: 5, c: 6), ConvGeometry(inChannels: 6, outChannels: 4, kernel: 1), bias: true, seed: 11, operands: bf16Rounded)
+            try checkConv(TensorShape(n: 2, h: 5, w: 6, c: 3), ConvGeometry(inChannels: 3, outChannels: 4, kernel: 3), bias: false, seed: 12, operands: bf16Rounded)
+            try checkConv(TensorShape(n: 2, h: 7, w: 6, c: 2), ConvGeometry(inChannels: 2, outChannels: 3, kernel: 3, stride: 2), bias: true, seed: 13, operands: bf16Rounded)
+            try checkConv(TensorShape(n: 2, h: 8, w: 6, c: 3), ConvGeometry(inChannels: 3, outChannels: 4, kernel: 6, stride: 2, padding: 2), bias: false, seed: 14, operands: bf16Rounded)
+            let g = ConvGeometry(inChannels: 2, outChannels: 3, kernel: 3)
+            try checkConv(TensorShape(n: 2, h: 5, w: 3, c: 2), g, bias: true, tileBytes: 3 * g.columns * 4, seed: 15, operands: bf16Rounded)
+        }
+        // The same convolution in fp32 and bf16 differs by bf16's rounding: about 2^-9 of the operands.
+        let s = TensorShape(n: 1, h: 6, w: 6, c: 8), g = ConvGeometry(inChannels: 8, outChannels: 8, kernel: 3)
+        var random = SeededRandom(seed: 16)
+        let x = random.floats(s.count), w = random.floats(g.weightCount)
+        let o = try g.outputShape(for: s, layer: "test")
+        func forward() -> [Float] {
+            var output = [Float](repeating: 0, count: o.count)
+            Conv2D.forward(input: x, inputShape: s, weight: w, bias: nil, output: &output, outputShape: o, geometry: g, workspace: Workspace())
+            return output
+        }
+        let fp32 = forward(), bf16 = try GEMMPrecision.with(.bf16) { forward() }
+        let largest = fp32.map(abs).max()!, difference = zip(fp32, bf16).map { abs($0 - $1) }.max()!
+        XCTAssertGreaterThan(difference, 1e-4 * largest, "bf16 GEMMs gave the fp32 result: the bf16 path did not run")
+        XCTAssertLessThan(difference, 2e-2 * largest, "bf16 GEMMs differ from fp32 by more than bf16 rounding explains")
     }
 
     func testTiledIm2ColMatchesUntiled() throws {

@@ -47,23 +47,33 @@ final class PoolingTests: XCTestCase {
 }
 
 final class LinearTests: XCTestCase {
-    func testForwardAndGradients() {
+    /// Forward against the double reference and the gradients against finite differences; `operands` as in
+    /// Conv2DTests (bf16 GEMMs read input, weight and upstream gradient rounded to bf16; the bias stays fp32).
+    private func checkLinear(seed: UInt64, operands: (Float) -> Float = { $0 }) {
         let batch = 3, inF = 5, outF = 4
-        var random = SeededRandom(seed: 51)
+        var random = SeededRandom(seed: seed)
         let x = random.floats(batch * inF), w = random.floats(outF * inF), b = random.floats(outF), up = random.floats(batch * outF)
         var y = [Float](repeating: 0, count: batch * outF), dx = [Float](repeating: 0, count: x.count)
         var dw = [Float](repeating: 0, count: w.count), db = [Float](repeating: 0, count: outF)
         Linear.forward(input: x, batch: batch, inFeatures: inF, outFeatures: outF, weight: w, bias: b, output: &y)
         let (xd, wd, bd) = (x.doubles, w.doubles, b.doubles)
-        assertClose(y, Reference.linear(xd, batch: batch, inFeatures: inF, outFeatures: outF, wd, bd), "linear forward")
+        let (xr, wr, upRounded) = (x.map(operands).doubles, w.map(operands).doubles, up.map(operands))
+        assertClose(y, Reference.linear(xr, batch: batch, inFeatures: inF, outFeatures: outF, wr, bd), "linear forward")
         Linear.backward(input: x, batch: batch, inFeatures: inF, outFeatures: outF, weight: w, outputGradient: up,
                         inputGradient: &dx, accumulateInputGradient: false, weightGradient: &dw, biasGradient: &db)
-        func loss(_ x: [Double], _ w: [Double], _ b: [Double]) -> Double {
+        func loss(_ x: [Double], _ w: [Double], _ b: [Double], _ up: [Float]) -> Double {
             weightedSum(Reference.linear(x, batch: batch, inFeatures: inF, outFeatures: outF, w, b), up)
         }
-        assertGradientsMatch(dx, numericGradient(at: xd) { loss($0, wd, bd) }, "linear dinput")
-        assertGradientsMatch(dw, numericGradient(at: wd) { loss(xd, $0, bd) }, "linear dweight")
-        assertGradientsMatch(db, numericGradient(at: bd) { loss(xd, wd, $0) }, "linear dbias")
+        assertGradientsMatch(dx, numericGradient(at: xd) { loss($0, wr, bd, upRounded) }, "linear dinput")
+        assertGradientsMatch(dw, numericGradient(at: wd) { loss(xr, $0, bd, upRounded) }, "linear dweight")
+        assertGradientsMatch(db, numericGradient(at: bd) { loss(xd, wd, $0, up) }, "linear dbias")
+    }
+
+    func testForwardAndGradients() { checkLinear(seed: 51) }
+
+    func testBF16GEMMsRoundOperandsAndAccumulateInFP32() throws {
+        try requireBF16GEMMs()
+        try GEMMPrecision.with(.bf16) { checkLinear(seed: 52, operands: bf16Rounded) }
     }
 }
 

@@ -34,7 +34,8 @@ int spd_bf16_gemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, flo
 /// first GEMM). Valid until the next call of spd_bf16_gemm.
 const char *spd_bf16_implementations(void);
 
-/// Rounds count floats to bf16 (round to nearest even; NaN stays NaN), with AVX512-BF16 instructions.
+/// Rounds count floats to bf16 (round to nearest even; NaN stays NaN; subnormal inputs become zeros of their sign),
+/// with AVX512-BF16 instructions (VCVTNEPS2BF16).
 void spd_bf16_round(const float *source, uint16_t *destination, size_t count);
 
 /// Frees the primitives and buffers kept so far.

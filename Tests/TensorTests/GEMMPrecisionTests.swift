@@ -1,0 +1,98 @@
+import Foundation
+import Tensor
+import TestSupport
+import XCTest
+
+/// The choice of GEMM path, bf16 rounding, and the bf16 GEMM itself against a double reference on rounded operands.
+final class GEMMPrecisionTests: XCTestCase {
+    private let amxCPU = CPUFeatures(model: "Xeon", flags: ["avx2", "fma", "avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl", "avx512_bf16", "amx_tile", "amx_bf16"])
+    private let bf16CPU = CPUFeatures(model: "EPYC", flags: ["avx2", "fma", "avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl", "avx512_bf16"])
+    private let avx2CPU = CPUFeatures(model: "Zen 3", flags: ["avx", "avx2", "fma"])
+
+    func testDispatchPrefersAMXThenAVX512BF16ThenFP32() throws {
+        XCTAssertEqual(GEMMPrecision.choose(.bf16, features: amxCPU).path, .bf16(.amx))
+        XCTAssertEqual(GEMMPrecision.choose(.bf16, features: bf16CPU).path, .bf16(.avx512BF16))
+        let (path, note) = GEMMPrecision.choose(.bf16, features: avx2CPU)
+        XCTAssertEqual(path, .fp32)
+        XCTAssertEqual(note, "precision bf16: this CPU (Zen 3; AVX AVX2 FMA) has neither AMX nor AVX512-BF16, so the GEMMs run in fp32")
+        for cpu in [amxCPU, bf16CPU, avx2CPU] { XCTAssertEqual(GEMMPrecision.choose(.fp32, features: cpu).path, .fp32) }
+        XCTAssertNil(GEMMPrecision.choose(.fp32, features: avx2CPU).note)
+    }
+
+    func testBF16OnACPUWithoutItTrainsInFP32AndSaysSo() throws {
+        let note = try GEMMPrecision.activate(.bf16, features: avx2CPU)
+        XCTAssertEqual(GEMMPrecision.active, .fp32)
+        XCTAssertEqual(GEMMPrecision.description, "GEMMs: fp32 (OpenBLAS)")
+        XCTAssertTrue(note?.contains("neither AMX nor AVX512-BF16") ?? false, "\(note ?? "no note")")
+    }
+
+    func testAMXPermissionIsGrantedExactlyWhereTheCPUHasAMX() {
+        let refusal = GEMMPrecision.requestAMXPermission()
+        if CPUFeatures.current.hasAMX {
+            XCTAssertEqual(refusal, 0, "Linux refused AMX on a CPU with AMX: \(String(cString: strerror(refusal)))")
+        } else {
+            XCTAssertNotEqual(refusal, 0, "Linux granted AMX tile data on a CPU without AMX")
+        }
+    }
+
+    func testRoundingToNearestEven() throws {
+        try requireBF16GEMMs()
+        let one = Float(1), ulp = Float(1) / 128  // bf16 has 7 explicit mantissa bits
+        var values: [Float] = [0, -0, one, -one, one + ulp / 2, one + 3 * ulp / 2, one + ulp / 2 + ulp / 1024, 3.14159265,
+                               .infinity, -.infinity, .greatestFiniteMagnitude, .leastNonzeroMagnitude, 1e-40, 65504]
+        var random = SeededRandom(seed: 3)
+        values += random.floats(1000, -1e3, 1e3)  // 1014 values: 63 vectors of 16 and a tail of 6
+        var rounded = [UInt16](repeating: 0, count: values.count)
+        GEMMPrecision.roundToBF16(values, &rounded, count: values.count)
+        for (value, bits) in zip(values, rounded) {
+            let expected = bf16Rounded(value).bitPattern >> 16
+            XCTAssertEqual(bits, UInt16(expected), "bf16 of \(value)")
+        }
+        // Ties go to even: 1 + ulp/2 down to 1, 1 + 3 ulp/2 up to 1 + 2 ulp; past the tie up.
+        XCTAssertEqual(rounded[4], 0x3F80)
+        XCTAssertEqual(rounded[5], 0x3F82)
+        XCTAssertEqual(rounded[6], 0x3F81)
+        var nan = [UInt16](repeating: 0, count: 1)
+        GEMMPrecision.roundToBF16([Float.nan], &nan, count: 1)
+        XCTAssertTrue(Float(bitPattern: UInt32(nan[0]) << 16).isNaN)
+    }
+
+    /// Every transposition, alpha and beta, a leading dimension wider than the rows, and sizes off the vector width:
+    /// C = alpha * bf16(A) bf16(B) + beta * C to fp32 accuracy (|error| <= 1e-6 * sum |a||b| + 1e-6 |C|).
+    func testGEMMMultipliesBF16OperandsWithFP32Accumulation() throws {
+        try requireBF16GEMMs()
+        var random = SeededRandom(seed: 9)
+        let (m, n, k) = (7, 19, 37)
+        for transA in [false, true] {
+            for transB in [false, true] {
+                for (alpha, beta) in [(Float(1), Float(0)), (1, 1), (0.5, 0.25)] {
+                    let lda = (transA ? m : k) + 3, ldb = (transB ? k : n) + 1, ldc = n + 2
+                    let a = random.floats((transA ? k : m) * lda), b = random.floats((transB ? n : k) * ldb)
+                    let c0 = random.floats(m * ldc)
+                    var c = c0
+                    try GEMMPrecision.with(.bf16) {
+                        BLAS.gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                                  beta: beta, c: &c, ldc: ldc)
+                    }
+                    for i in 0..<m {
+                        for j in 0..<ldc {
+                            let what = "transA \(transA) transB \(transB) alpha \(alpha) beta \(beta) C[\(i),\(j)]"
+                            guard j < n else { XCTAssertEqual(c[i * ldc + j], c0[i * ldc + j], what + " (past n) changed"); continue }
+                            var sum = 0.0, magnitude = 0.0
+                            for p in 0..<k {
+                                let x = Double(bf16Rounded(transA ? a[p * lda + i] : a[i * lda + p]))
+                                let y = Double(bf16Rounded(transB ? b[j * ldb + p] : b[p * ldb + j]))
+                                sum += x * y
+                                magnitude += abs(x * y)
+                            }
+                            let expected = Double(alpha) * sum + Double(beta) * Double(c0[i * ldc + j])
+                            XCTAssertEqual(Double(c[i * ldc + j]), expected, accuracy: 1e-6 * magnitude + 1e-6 * abs(expected), what)
+                        }
+                    }
+                }
+            }
+        }
+        XCTAssertTrue(try GEMMPrecision.with(.bf16) { GEMMPrecision.description }.contains("kernels "), "no oneDNN kernel recorded")
+        XCTAssertEqual(GEMMPrecision.active, .fp32, "with(.bf16) must restore fp32")
+    }
+}
