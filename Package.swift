@@ -109,7 +109,7 @@ let package = Package(
         ]),
 
         // Shared by the test targets: the fixture locator (Tests/Fixtures) and the external-tool checks.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Tensor"], path: "Tests/TestSupport"),
         // The gate probe: fails on purpose under SPD_TEST_GATE_PROBE=1 (cluster/gate-test).
         .testTarget(name: "GateTests"),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "Kernels", "KernelsAVX512", "TestSupport"]),

@@ -48,19 +48,3 @@ func assertClose(_ actual: [Float], _ expected: [Double], atol: Double = 1e-5, r
 func withPointers<R>(_ a: [Float], _ body: (UnsafePointer<Float>) throws -> R) rethrows -> R {
     try a.withUnsafeBufferPointer { try body($0.baseAddress!) }
 }
-
-/// x rounded to bfloat16 (round to nearest even, NaN kept, subnormals to zero of their sign as VCVTNEPS2BF16 does),
-/// as a float: the reference for what bf16 GEMMs do to their operands.
-func bf16Rounded(_ x: Float) -> Float {
-    guard !x.isNaN else { return x }
-    guard !x.isSubnormal else { return x.sign == .minus ? -0.0 : 0 }
-    let bits = x.bitPattern
-    return Float(bitPattern: (bits &+ 0x7FFF &+ ((bits >> 16) & 1)) & 0xFFFF_0000)
-}
-
-/// Skips the test on CPUs where bf16 GEMMs cannot run (neither AVX512-BF16 nor AMX).
-func requireBF16GEMMs() throws {
-    guard case .bf16 = GEMMPrecision.choose(.bf16, features: .current).path else {
-        throw XCTSkip("this CPU (\(CPUFeatures.current.summary)) has neither AMX nor AVX512-BF16: bf16 GEMMs fall back to fp32 here")
-    }
-}

@@ -1,4 +1,5 @@
 import Foundation
+import Tensor
 import XCTest
 
 /// The repository's own test data (Tests/Fixtures) and the tools some tests compare against, found one way by
@@ -57,4 +58,20 @@ public struct MissingTestInput: Error, CustomStringConvertible {
     public let what: String
     public var description: String { what }
     public init(what: String) { self.what = what }
+}
+
+/// Skips the test on CPUs where bf16 GEMMs cannot run (neither AVX512-BF16 nor AMX).
+public func requireBF16GEMMs() throws {
+    guard case .bf16 = GEMMPrecision.choose(.bf16, features: .current).path else {
+        throw XCTSkip("this CPU (\(CPUFeatures.current.summary)) has neither AMX nor AVX512-BF16: bf16 GEMMs fall back to fp32 here")
+    }
+}
+
+/// x rounded to bfloat16 (round to nearest even, NaN kept, subnormals to zero of their sign as VCVTNEPS2BF16 does),
+/// as a float: the reference for what bf16 GEMMs do to their operands.
+public func bf16Rounded(_ x: Float) -> Float {
+    guard !x.isNaN else { return x }
+    guard !x.isSubnormal else { return x.sign == .minus ? -0.0 : 0 }
+    let bits = x.bitPattern
+    return Float(bitPattern: (bits &+ 0x7FFF &+ ((bits >> 16) & 1)) & 0xFFFF_0000)
 }
