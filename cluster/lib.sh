@@ -6,10 +6,10 @@ SPD_BUILD_FLAGS=(-c release -Xswiftc -enable-testing)
 SPD_BIN="${SPD_BIN:-$SPD_ROOT/.build/release/spd}"  # SPD_BIN chooses another build
 # In a deployment tarball (cluster/package) the binary is bin/spd beside cluster/.
 if [ ! -d "$SPD_ROOT/Sources" ] && [ -x "$SPD_ROOT/bin/spd" ]; then SPD_BIN="$SPD_ROOT/bin/spd"; fi
-# Debian packages the project needs: MPI, BLAS, zstd; JPEG/PNG codecs and zlib (gzip'd IDX files); SQLite's headers
+# Debian packages the project needs: MPI, BLAS, zstd; oneDNN (bf16 GEMMs); JPEG/PNG codecs and zlib (gzip'd IDX files); SQLite's headers
 # (GRDB, the coordinator's run queue); the real Fashion-MNIST data for the built-in datasets; the zstd and tar tools
 # the shard tests compare against; python3 with venv for the pycocotools comparison; iproute2 for the multi-host test.
-SPD_APT_PACKAGES=(libopenmpi-dev openmpi-bin libopenblas-dev libzstd-dev zstd tar libturbojpeg0-dev libpng-dev zlib1g-dev
+SPD_APT_PACKAGES=(libopenmpi-dev openmpi-bin libopenblas-dev libdnnl-dev libzstd-dev zstd tar libturbojpeg0-dev libpng-dev zlib1g-dev
                   libsqlite3-dev dataset-fashion-mnist python3 python3-venv iproute2 librsvg2-bin)
 
 if ! command -v swift >/dev/null 2>&1 && [ -x /opt/swift/usr/bin/swift ]; then export PATH="$PATH:/opt/swift/usr/bin"; fi

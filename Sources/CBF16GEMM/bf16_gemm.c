@@ -1,9 +1,11 @@
 // bf16 GEMMs through oneDNN's matmul (see include/bf16_gemm.h).
 #include "bf16_gemm.h"
 
-#include <asm/prctl.h>
 #include <errno.h>
+#if defined(__x86_64__)
+#include <asm/prctl.h>
 #include <immintrin.h>
+#endif
 #include <oneapi/dnnl/dnnl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +19,11 @@ extern void omp_set_num_threads(int threads);
 enum { XFEATURE_XTILEDATA = 18 };
 
 int spd_amx_request_permission(void) {
+#if defined(__x86_64__)
     return syscall(SYS_arch_prctl, ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA) == 0 ? 0 : errno;
+#else
+    return ENOTSUP;
+#endif
 }
 
 int spd_bf16_set_max_isa(int amx) {
@@ -33,6 +39,7 @@ const char *spd_bf16_library_version(void) {
     return text;
 }
 
+#if defined(__x86_64__)
 __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16")))
 void spd_bf16_round(const float *source, uint16_t *destination, size_t count) {
     size_t i = 0;
@@ -46,6 +53,16 @@ void spd_bf16_round(const float *source, uint16_t *destination, size_t count) {
         _mm256_mask_storeu_epi16(destination + i, mask, (__m256i)rounded);
     }
 }
+#else
+// Other architectures never choose bf16 GEMMs (GEMMPrecision.choose); this keeps the library linkable there.
+void spd_bf16_round(const float *source, uint16_t *destination, size_t count) {
+    for (size_t i = 0; i < count; i++) {
+        uint32_t bits;
+        memcpy(&bits, &source[i], sizeof bits);
+        destination[i] = (uint16_t)((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16);
+    }
+}
+#endif
 
 // One problem shape's primitive and the memory objects it executes on (their data pointers are set per call).
 typedef struct {

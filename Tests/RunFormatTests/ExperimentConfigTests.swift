@@ -10,6 +10,7 @@ final class ExperimentConfigTests: XCTestCase {
         var config = ExperimentConfig()
         config.model = "yolov5-spd-n"
         config.data = "/data/x"
+        config.precision = .bf16
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("config-\(UUID().uuidString).yaml").path
         defer { try? FileManager.default.removeItem(atPath: file) }
         try config.resolvedYAML(worldSize: 2).write(toFile: file, atomically: true, encoding: .utf8)
@@ -17,6 +18,19 @@ final class ExperimentConfigTests: XCTestCase {
         XCTAssertNil(again.classes)
         XCTAssertEqual(again.hyp, config.hyp)
         XCTAssertEqual(again.batch, config.batch)
+        XCTAssertEqual(again.precision, .bf16)
+    }
+
+    func testPrecisionSetting() throws {
+        var config = ExperimentConfig()
+        config.model = "m"
+        config.data = "d"
+        XCTAssertEqual(config.precision, .fp32, "fp32 unless asked")
+        try config.apply(override: "precision=BF16")
+        XCTAssertEqual(config.precision, .bf16)
+        XCTAssertThrowsError(try config.apply(override: "precision=fp16")) { error in
+            XCTAssertEqual("\(error)", "command line: 'precision' must be fp32 or bf16, got fp16")
+        }
     }
 
     func testUnknownKeyAndBadValueNameTheFileAndField() throws {
