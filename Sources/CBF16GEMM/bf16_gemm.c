@@ -179,7 +179,8 @@ static int round_matrix(const float *source, int64_t rows, int64_t columns, int6
 }
 
 int spd_bf16_gemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t lda,
-                  const float *b, int64_t ldb, float beta, float *c, int64_t ldc, const char **failed_call) {
+                  const uint16_t *a_bf16, const float *b, int64_t ldb, const uint16_t *b_bf16, float beta, float *c,
+                  int64_t ldc, const char **failed_call) {
     trans_a = trans_a != 0;
     trans_b = trans_b != 0;
     Entry *entry = find_entry(m, n, k, ldc, trans_a, trans_b, alpha, beta);
@@ -200,13 +201,13 @@ int spd_bf16_gemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, flo
         entries[entry_count] = fresh;
         entry = &entries[entry_count++];
     }
-    if (!round_matrix(a, trans_a ? k : m, trans_a ? m : k, lda, &a_buffer, &a_capacity) ||
-        !round_matrix(b, trans_b ? n : k, trans_b ? k : n, ldb, &b_buffer, &b_capacity)) {
+    if ((!a_bf16 && !round_matrix(a, trans_a ? k : m, trans_a ? m : k, lda, &a_buffer, &a_capacity)) ||
+        (!b_bf16 && !round_matrix(b, trans_b ? n : k, trans_b ? k : n, ldb, &b_buffer, &b_capacity))) {
         *failed_call = "realloc (bf16 operand buffer)";
         return dnnl_out_of_memory;
     }
-    CHECK(dnnl_memory_set_data_handle(entry->a, a_buffer));
-    CHECK(dnnl_memory_set_data_handle(entry->b, b_buffer));
+    CHECK(dnnl_memory_set_data_handle(entry->a, a_bf16 ? (void *)a_bf16 : a_buffer));
+    CHECK(dnnl_memory_set_data_handle(entry->b, b_bf16 ? (void *)b_bf16 : b_buffer));
     CHECK(dnnl_memory_set_data_handle(entry->c, c));
     dnnl_exec_arg_t args[3] = {{DNNL_ARG_SRC, entry->a}, {DNNL_ARG_WEIGHTS, entry->b}, {DNNL_ARG_DST, entry->c}};
     CHECK(dnnl_primitive_execute(entry->primitive, stream, 3, args));

@@ -46,6 +46,9 @@ public protocol KernelSet {
     /// columns[rowCount, K] = receptive fields of output pixels firstRow ..< firstRow + rowCount.
     static func im2col(input: UnsafePointer<Float>, inputShape: TensorShape, outputShape: TensorShape, geometry: ConvGeometry,
                        firstRow: Int, rowCount: Int, columns: UnsafeMutablePointer<Float>)
+    /// `im2col` of 16-bit values (bf16 activations, for the bf16 GEMMs): the same columns, half the bytes.
+    static func im2col(input: UnsafePointer<UInt16>, inputShape: TensorShape, outputShape: TensorShape, geometry: ConvGeometry,
+                       firstRow: Int, rowCount: Int, columns: UnsafeMutablePointer<UInt16>)
     /// inputGradient += the column-gradient rows put back where `im2col` took them from.
     static func col2imAdd(columns: UnsafePointer<Float>, inputGradient: UnsafeMutablePointer<Float>, inputShape: TensorShape,
                           outputShape: TensorShape, geometry: ConvGeometry, firstRow: Int, rowCount: Int)

@@ -7,16 +7,30 @@ extension CPUKernels {
     /// kernel * inChannels floats, with zeros where the window leaves the image.
     public static func im2col(input: UnsafePointer<Float>, inputShape s: TensorShape, outputShape o: TensorShape, geometry g: ConvGeometry,
                               firstRow: Int, rowCount: Int, columns: UnsafeMutablePointer<Float>) {
+        gatherColumns(input: input, inputShape: s, outputShape: o, geometry: g, firstRow: firstRow, rowCount: rowCount, columns: columns, zero: 0)
+    }
+
+    public static func im2col(input: UnsafePointer<UInt16>, inputShape s: TensorShape, outputShape o: TensorShape, geometry g: ConvGeometry,
+                              firstRow: Int, rowCount: Int, columns: UnsafeMutablePointer<UInt16>) {
+        gatherColumns(input: input, inputShape: s, outputShape: o, geometry: g, firstRow: firstRow, rowCount: rowCount, columns: columns, zero: 0)
+    }
+
+    /// im2col of any element type, `zero` where the window leaves the image.
+    @inline(__always)
+    private static func gatherColumns<Element>(
+        input: UnsafePointer<Element>, inputShape s: TensorShape, outputShape o: TensorShape, geometry g: ConvGeometry,
+        firstRow: Int, rowCount: Int, columns: UnsafeMutablePointer<Element>, zero: Element
+    ) {
         let cin = g.inChannels, k = g.kernel, rowLength = g.columns
         forEachWindowRun(inputShape: s, outputShape: o, geometry: g, firstRow: firstRow, rowCount: rowCount) {
             row, ky, iy, kx0, kx1, ix0, b in
             let dst = columns + row * rowLength + ky * k * cin
-            guard iy >= 0 && iy < s.h else { dst.update(repeating: 0, count: k * cin); return }
-            if kx0 > 0 { dst.update(repeating: 0, count: kx0 * cin) }
+            guard iy >= 0 && iy < s.h else { dst.update(repeating: zero, count: k * cin); return }
+            if kx0 > 0 { dst.update(repeating: zero, count: kx0 * cin) }
             if kx1 > kx0 {
                 dst.advanced(by: kx0 * cin).update(from: input + ((b * s.h + iy) * s.w + ix0) * cin, count: (kx1 - kx0) * cin)
             }
-            if kx1 < k { dst.advanced(by: kx1 * cin).update(repeating: 0, count: (k - kx1) * cin) }
+            if kx1 < k { dst.advanced(by: kx1 * cin).update(repeating: zero, count: (k - kx1) * cin) }
         }
     }
 

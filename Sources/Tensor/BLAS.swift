@@ -32,17 +32,29 @@ public enum BLAS {
         alpha: Float = 1, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
+        if GEMMPrecision.active != .fp32 {
+            GEMMPrecision.gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: .float(a, leadingDimension: lda),
+                               b: .float(b, leadingDimension: ldb), beta: beta, c: c, ldc: ldc)
+            return
+        }
         guard m > 0, n > 0 else { return }
         OpProfiler.addGEMM(m: m, n: n, k: k)
         OpProfiler.measure(.gemm) {
-            if GEMMPrecision.active != .fp32 {
-                GEMMPrecision.gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
-                                   beta: beta, c: c, ldc: ldc)
-                return
-            }
             cblas_sgemm(
                 CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                 Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        }
+    }
+
+    /// `gemm` on operands of which some may be bf16 already (`GEMMPrecision.Operand.rounded`, only while bf16 GEMMs
+    /// are active).
+    @inline(__always)
+    public static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1, a: GEMMPrecision.Operand,
+                            b: GEMMPrecision.Operand, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        if case .float(let aValues, let lda) = a, case .float(let bValues, let ldb) = b {
+            gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: aValues, lda: lda, b: bValues, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        } else {
+            GEMMPrecision.gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, b: b, beta: beta, c: c, ldc: ldc)
         }
     }
 }

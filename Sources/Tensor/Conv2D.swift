@@ -36,15 +36,13 @@ public enum Conv2D {
             BLAS.gemm(transA: false, transB: true, m: pixels, n: g.outChannels, k: g.inChannels,
                       a: input, lda: g.inChannels, b: weight, ldb: g.inChannels, beta: 0, c: output, ldc: g.outChannels)
         } else {
-            let tile = tileRows(g, pixels: pixels, workspace: workspace)
-            let columns = workspace.scratch(tile * g.columns)
+            let tiles = ColumnTiles(input: input, inputShape: inputShape, outputShape: outputShape, geometry: g, workspace: workspace)
             var row = 0
             while row < pixels {
-                let rows = min(tile, pixels - row)
-                Im2Col.gather(input: input, inputShape: inputShape, outputShape: outputShape, geometry: g, firstRow: row, rowCount: rows, columns: columns)
+                let rows = min(tiles.rows, pixels - row)
                 // out[rows, Cout] = cols[rows, K] * W^T[K, Cout]
                 BLAS.gemm(transA: false, transB: true, m: rows, n: g.outChannels, k: g.columns,
-                          a: columns, lda: g.columns, b: weight, ldb: g.columns, beta: 0,
+                          a: tiles.gather(firstRow: row, rowCount: rows), b: .float(weight, leadingDimension: g.columns), beta: 0,
                           c: output + row * g.outChannels, ldc: g.outChannels)
                 row += rows
             }
@@ -84,16 +82,14 @@ public enum Conv2D {
                       c: weightGradient, ldc: g.inChannels)
             return
         }
-        let tile = tileRows(g, pixels: pixels, workspace: workspace)
-        let columns = workspace.scratch(tile * g.columns)
+        let tiles = ColumnTiles(input: input, inputShape: inputShape, outputShape: outputShape, geometry: g, workspace: workspace)
         var row = 0
         while row < pixels {
-            let rows = min(tile, pixels - row)
-            Im2Col.gather(input: input, inputShape: inputShape, outputShape: outputShape, geometry: g, firstRow: row, rowCount: rows, columns: columns)
+            let rows = min(tiles.rows, pixels - row)
             // dW[Cout, K] += dOut^T[Cout, rows] * cols[rows, K]
             BLAS.gemm(transA: true, transB: false, m: g.outChannels, n: g.columns, k: rows,
-                      a: outputGradient + row * g.outChannels, lda: g.outChannels, b: columns, ldb: g.columns, beta: 1,
-                      c: weightGradient, ldc: g.columns)
+                      a: .float(outputGradient + row * g.outChannels, leadingDimension: g.outChannels),
+                      b: tiles.gather(firstRow: row, rowCount: rows), beta: 1, c: weightGradient, ldc: g.columns)
             row += rows
         }
     }
@@ -178,6 +174,15 @@ enum Im2Col {
         }
     }
 
+    /// The same of bf16 values.
+    static func gather(input: UnsafePointer<UInt16>, inputShape: TensorShape, outputShape: TensorShape, geometry: ConvGeometry,
+                       firstRow: Int, rowCount: Int, columns: UnsafeMutablePointer<UInt16>) {
+        OpProfiler.measure(.im2col) {
+            KernelVariant.kernels.im2col(input: input, inputShape: inputShape, outputShape: outputShape, geometry: geometry,
+                                         firstRow: firstRow, rowCount: rowCount, columns: columns)
+        }
+    }
+
     /// inputGradient += the column-gradient rows of output pixels firstRow ..< firstRow + rowCount, put back where
     /// `gather` took them from.
     static func scatterAdd(columns: UnsafePointer<Float>, inputGradient: UnsafeMutablePointer<Float>, inputShape: TensorShape,
@@ -186,5 +191,40 @@ enum Im2Col {
             KernelVariant.kernels.col2imAdd(columns: columns, inputGradient: inputGradient, inputShape: inputShape, outputShape: outputShape,
                                             geometry: geometry, firstRow: firstRow, rowCount: rowCount)
         }
+    }
+}
+
+/// A conv's im2col tiles as GEMM operands: fp32 columns, or, with bf16 GEMMs, bf16 columns gathered from the input
+/// rounded once (one rounding of the input instead of one of every column copy, and half the bytes to gather).
+struct ColumnTiles {
+    let input: UnsafePointer<Float>, inputShape: TensorShape, outputShape: TensorShape, geometry: ConvGeometry
+    /// Output pixels per tile.
+    let rows: Int
+    private let floatColumns: UnsafeMutablePointer<Float>?
+    private let roundedInput: UnsafePointer<UInt16>?, roundedColumns: UnsafeMutablePointer<UInt16>?
+
+    init(input: UnsafePointer<Float>, inputShape: TensorShape, outputShape: TensorShape, geometry g: ConvGeometry, workspace: Workspace) {
+        (self.input, self.inputShape, self.outputShape, geometry) = (input, inputShape, outputShape, g)
+        rows = Conv2D.tileRows(g, pixels: outputShape.pixels, workspace: workspace)
+        if GEMMPrecision.active == .fp32 {
+            floatColumns = workspace.scratch(rows * g.columns)
+            (roundedInput, roundedColumns) = (nil, nil)
+        } else {
+            let rounded = workspace.bf16Scratch(inputShape.count, slot: .first)
+            GEMMPrecision.roundToBF16(input, rounded, count: inputShape.count)
+            (floatColumns, roundedInput, roundedColumns) = (nil, UnsafePointer(rounded), workspace.bf16Scratch(rows * g.columns))
+        }
+    }
+
+    /// The columns of output pixels firstRow ..< firstRow + rowCount (valid until the next gather).
+    func gather(firstRow: Int, rowCount: Int) -> GEMMPrecision.Operand {
+        if let roundedInput, let roundedColumns {
+            Im2Col.gather(input: roundedInput, inputShape: inputShape, outputShape: outputShape, geometry: geometry, firstRow: firstRow,
+                          rowCount: rowCount, columns: roundedColumns)
+            return .rounded(roundedColumns)
+        }
+        Im2Col.gather(input: input, inputShape: inputShape, outputShape: outputShape, geometry: geometry, firstRow: firstRow,
+                      rowCount: rowCount, columns: floatColumns!)
+        return .float(floatColumns!, leadingDimension: geometry.columns)
     }
 }

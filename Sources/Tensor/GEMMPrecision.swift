@@ -98,17 +98,30 @@ public enum GEMMPrecision {
     /// Sets the threads oneDNN uses (as OpenBLAS's, one per rank by default).
     static func setThreads(_ count: Int) { spd_bf16_set_threads(Int32(max(count, 1))) }
 
-    /// The bf16 GEMM (see `BLAS.gemm`). A failure of oneDNN here, after `activate`, is as fatal as running out of
-    /// memory in the middle of a step and stops the process with the failing call and status.
-    @inline(__always)
-    static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
-                     b: UnsafePointer<Float>, ldb: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
-        var failedCall: UnsafePointer<CChar>?
-        let status = spd_bf16_gemm(transA ? 1 : 0, transB ? 1 : 0, Int64(m), Int64(n), Int64(k), alpha, a, Int64(lda), b, Int64(ldb),
-                                   beta, c, Int64(ldc), &failedCall)
-        guard status == 0 else {
-            let failure = Failure(call: failedCall.map { String(cString: $0) } ?? "spd_bf16_gemm", status: Int32(status))
-            fatalError("bf16 GEMM \(m)x\(n)x\(k) (transA \(transA), transB \(transB)): \(failure)")
+    /// A bf16 GEMM operand: fp32 values with their leading dimension (rounded by the GEMM), or values already
+    /// rounded to bf16, packed (leading dimension = stored row length).
+    public enum Operand {
+        case float(UnsafePointer<Float>, leadingDimension: Int)
+        case rounded(UnsafePointer<UInt16>)
+    }
+
+    /// C[m x n] = alpha * op(A) * op(B) + beta * C on bf16 operands with fp32 accumulation (see `BLAS.gemm`); only
+    /// while bf16 GEMMs are active. A failure of oneDNN here, after `activate`, is as fatal as running out of memory
+    /// in the middle of a step and stops the process with the failing call and status.
+    public static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1, a: Operand, b: Operand,
+                            beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        precondition(active != .fp32, "GEMMPrecision.gemm without bf16 GEMMs active")
+        guard m > 0, n > 0 else { return }
+        OpProfiler.addGEMM(m: m, n: n, k: k)
+        OpProfiler.measure(.gemm) {
+            var failedCall: UnsafePointer<CChar>?
+            let (aFloat, lda, aRounded) = a.parts, (bFloat, ldb, bRounded) = b.parts
+            let status = spd_bf16_gemm(transA ? 1 : 0, transB ? 1 : 0, Int64(m), Int64(n), Int64(k), alpha, aFloat, Int64(lda), aRounded,
+                                       bFloat, Int64(ldb), bRounded, beta, c, Int64(ldc), &failedCall)
+            guard status == 0 else {
+                let failure = Failure(call: failedCall.map { String(cString: $0) } ?? "spd_bf16_gemm", status: Int32(status))
+                fatalError("bf16 GEMM \(m)x\(n)x\(k) (transA \(transA), transB \(transB)): \(failure)")
+            }
         }
     }
 
@@ -119,5 +132,15 @@ public enum GEMMPrecision {
     /// operands. Only where the CPU has AVX512-BF16.
     public static func roundToBF16(_ source: UnsafePointer<Float>, _ destination: UnsafeMutablePointer<UInt16>, count: Int) {
         spd_bf16_round(source, destination, count)
+    }
+}
+
+extension GEMMPrecision.Operand {
+    /// (fp32 values or nil, their leading dimension, rounded values or nil) for the C call.
+    fileprivate var parts: (UnsafePointer<Float>?, Int, UnsafePointer<UInt16>?) {
+        switch self {
+        case .float(let values, let leadingDimension): return (values, leadingDimension, nil)
+        case .rounded(let values): return (nil, 0, values)
+        }
     }
 }

@@ -10,6 +10,8 @@ public final class Workspace {
     }
 
     private let storages = Slot.allCases.map { _ in FloatStorage() }
+    /// The 16-bit (bf16) regions, one per slot, apart from the float ones: a caller may hold both.
+    private let bf16Storages = Slot.allCases.map { _ in FloatStorage() }
     /// Upper bound on one im2col tile, keeping the column buffer cache-sized and memory bounded.
     public var im2colTileBytes: Int
 
@@ -23,6 +25,14 @@ public final class Workspace {
         return storages[slot.rawValue].pointer
     }
 
+    /// A scratch region of at least `count` 16-bit values (bf16 activations for the bf16 GEMMs), valid until the
+    /// next request for the same slot of this kind.
+    public func bf16Scratch(_ count: Int, slot: Slot = .columns) -> UnsafeMutablePointer<UInt16> {
+        let storage = bf16Storages[slot.rawValue]
+        storage.reserve((count + 1) / 2)
+        return UnsafeMutableRawPointer(storage.pointer).bindMemory(to: UInt16.self, capacity: 2 * storage.capacity)
+    }
+
     /// Bytes currently held.
-    public var bytes: Int { storages.reduce(0) { $0 + $1.capacity * MemoryLayout<Float>.stride } }
+    public var bytes: Int { (storages + bf16Storages).reduce(0) { $0 + $1.capacity * MemoryLayout<Float>.stride } }
 }

@@ -131,6 +131,13 @@ final class KernelVariantTests: XCTestCase {
             k.im2col(input: x, inputShape: s, outputShape: o, geometry: g, firstRow: 0, rowCount: o.pixels, columns: out)
         }
         assertSame(columns.0, columns.1, "im2col")
+        // The 16-bit im2col (bf16 columns) gathers the same elements: on the top halves of x it gives the top halves.
+        let x16 = x.map { UInt16($0.bitPattern >> 16) }
+        let columns16 = run([UInt16](repeating: 1, count: o.pixels * g.columns)) { k, out in
+            k.im2col(input: x16, inputShape: s, outputShape: o, geometry: g, firstRow: 0, rowCount: o.pixels, columns: out)
+        }
+        XCTAssertEqual(columns16.0, columns16.1, "16-bit im2col")
+        XCTAssertEqual(columns16.0, columns.0.map { UInt16($0.bitPattern >> 16) }, "16-bit im2col against the fp32 one")
         let back = run(random.floats(s.count)) { k, out in
             k.col2imAdd(columns: columns.0, inputGradient: out, inputShape: s, outputShape: o, geometry: g, firstRow: 0, rowCount: o.pixels)
         }

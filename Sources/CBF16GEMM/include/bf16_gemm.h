@@ -26,9 +26,12 @@ void spd_bf16_set_threads(int threads);
 const char *spd_bf16_library_version(void);
 
 /// C[m x n] = alpha * op(A) * op(B) + beta * C, row-major, op(A) m x k, op(B) k x n, with A and B rounded to bf16.
-/// Returns the oneDNN status (0: success); *failed_call names the oneDNN function that failed.
+/// An operand given already rounded (a_bf16 or b_bf16 not NULL, packed: its leading dimension is its stored row
+/// length) is used as it is, and its fp32 pointer is not read. Returns the oneDNN status (0: success); *failed_call
+/// names the oneDNN function that failed.
 int spd_bf16_gemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t lda,
-                  const float *b, int64_t ldb, float beta, float *c, int64_t ldc, const char **failed_call);
+                  const uint16_t *a_bf16, const float *b, int64_t ldb, const uint16_t *b_bf16, float beta, float *c,
+                  int64_t ldc, const char **failed_call);
 
 /// The oneDNN implementations the GEMMs so far ran on, e.g. "brg:avx512_core_bf16", comma-separated (empty before the
 /// first GEMM). Valid until the next call of spd_bf16_gemm.
