@@ -95,6 +95,13 @@ public enum GEMMPrecision {
         }
     }
 
+    /// A note when the ranks of one job run different GEMM paths (`descriptions`: every rank's `description`, as
+    /// nodes of different CPUs give), naming rank 0's and the first different one; nil when all agree.
+    public static func mixedRanksNote(descriptions: [String]) -> String? {
+        guard let other = descriptions.firstIndex(where: { $0 != descriptions[0] }) else { return nil }
+        return "the ranks' GEMMs differ (their CPUs do): rank 0 has \(descriptions[0]); rank \(other) has \(descriptions[other])"
+    }
+
     /// Sets the threads oneDNN uses (as OpenBLAS's, one per rank by default).
     static func setThreads(_ count: Int) { spd_bf16_set_threads(Int32(max(count, 1))) }
 

@@ -14,6 +14,8 @@ public enum TrainingRun {
     public static func train(config: ExperimentConfig, modelFile: String, communicator: Communicator, runDirectory: String,
                              resume: ResumeMode, interactive: Bool, output: @escaping (String) -> Void) throws -> TrainingProgress {
         let precisionNote = try GEMMPrecision.activate(config.precision)
+        // A job across nodes of different CPUs may mix bf16 and fp32 ranks: it trains, but should say so.
+        let paths = try communicator.allgather(Array(GEMMPrecision.description.utf8)).map { String(decoding: $0, as: UTF8.self) }
         let dataset = try Dataset(directory: config.resolve(config.data))
         let classes = config.classes ?? dataset.manifest.classes.count
         guard classes >= 1 else { throw FileProblem(file: "\(dataset.directory)/dataset.json", message: "the dataset lists no classes") }
@@ -23,6 +25,7 @@ public enum TrainingRun {
             output(BLASCore.description)
             output(GEMMPrecision.description)
             if let precisionNote { output("note: \(precisionNote)") }
+            if let note = GEMMPrecision.mixedRanksNote(descriptions: paths) { output("note: \(note)") }
             if config.hyp.copy_paste > 0, dataset.manifest.task == .detect {
                 output("note: copy_paste \(config.hyp.copy_paste) has no effect: it pastes object segments and this dataset's labels are boxes (YOLOv5 skips it for box labels too)")
             }

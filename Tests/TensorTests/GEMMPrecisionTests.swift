@@ -26,6 +26,13 @@ final class GEMMPrecisionTests: XCTestCase {
         XCTAssertTrue(note?.contains("neither AMX nor AVX512-BF16") ?? false, "\(note ?? "no note")")
     }
 
+    func testAJobWhoseRanksRunDifferentGEMMsSaysSo() {
+        let bf16 = "GEMMs: bf16 operands, fp32 accumulation (oneDNN 2.6.3 on AMX)", fp32 = "GEMMs: fp32 (OpenBLAS)"
+        XCTAssertNil(GEMMPrecision.mixedRanksNote(descriptions: [bf16, bf16, bf16]))
+        XCTAssertEqual(GEMMPrecision.mixedRanksNote(descriptions: [bf16, bf16, fp32, bf16]),
+                       "the ranks' GEMMs differ (their CPUs do): rank 0 has \(bf16); rank 2 has \(fp32)")
+    }
+
     func testAMXPermissionIsGrantedExactlyWhereTheCPUHasAMX() {
         let refusal = GEMMPrecision.requestAMXPermission()
         if CPUFeatures.current.hasAMX {
