@@ -42,7 +42,7 @@ public struct DetectionAugmentation: Sendable, Equatable {
     public func trainingExample(from context: inout SampleContext, classes: Int, recording statistics: LabelStatistics? = nil) throws -> DetectionExample {
         do {
             let sample = try context.sample.detectionSample(classes: classes)
-            if let statistics, statistics.epoch == context.epoch { statistics.add(sample) }
+            if let statistics, statistics.records(epoch: context.epoch, position: context.position) { statistics.add(sample) }
             var partners: [DetectionSample] = [], mixupMosaic: [DetectionSample] = []
             if Double(context.random.uniform(0, 1)) < mosaic {
                 for _ in 0..<3 { partners.append(try context.randomPartner().detectionSample(classes: classes)) }

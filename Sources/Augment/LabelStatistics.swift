@@ -9,16 +9,23 @@ public final class LabelStatistics: @unchecked Sendable {
     public static let maximumBoxes = 5000
     /// The epoch whose samples are recorded (prefetching reads the next epoch's first batches before this one ends).
     public let epoch: Int
+    /// The epoch positions recorded: those the epoch trains on (a truncated epoch's prefetched batches and the wrapped
+    /// repeats of its last step are not).
+    public let positions: Range<Int>
     private let lock = NSLock()
     private var counts: [Int]
     private var kept: [(cx: Double, cy: Double, w: Double, h: Double)] = []
     private var seen = 0, imageCount = 0
     private var random = SeededGenerator(seed: 0x1abe15)
 
-    public init(classes: Int, epoch: Int = 0) {
+    public init(classes: Int, epoch: Int = 0, positions: Range<Int> = 0..<Int.max) {
         counts = [Int](repeating: 0, count: classes)
         self.epoch = epoch
+        self.positions = positions
     }
+
+    /// True for a sample this record takes: of its epoch, at one of its positions.
+    public func records(epoch: Int, position: Int) -> Bool { epoch == self.epoch && positions.contains(position) }
 
     /// Records one decoded sample (before augmentation).
     public func add(_ sample: DetectionSample) {

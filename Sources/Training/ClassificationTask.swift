@@ -98,6 +98,6 @@ extension ClassificationTask {
     public func batchPicture(_ examples: [ClassificationExample], classNames: [String]) -> [BatchPicture.Tile]? { nil }
 
     /// No labels.jpg for classifiers either.
-    public func recordLabels(epoch: Int) {}
+    public func recordLabels(epoch: Int, positions: Range<Int>) {}
     public func labelsPicture(classNames: [String]?, allgather: ([UInt8]) throws -> [[UInt8]]) throws -> String? { nil }
 }

@@ -163,7 +163,9 @@ extension DetectionTask {
         examples.map(\.labelledTile)
     }
 
-    public func recordLabels(epoch: Int) { labelStatistics = LabelStatistics(classes: classes, epoch: epoch) }
+    public func recordLabels(epoch: Int, positions: Range<Int>) {
+        labelStatistics = LabelStatistics(classes: classes, epoch: epoch, positions: positions)
+    }
 
     public func labelsPicture(classNames: [String]?, allgather: ([UInt8]) throws -> [[UInt8]]) throws -> String? {
         defer { labelStatistics = nil }

@@ -73,7 +73,13 @@ public final class Trainer<Task: TrainingTask> {
         while progress.position.epoch < config.epochs {
             // labels.jpg from the labels every rank reads in a fresh run's first epoch: all the training labels, as in YOLOv5.
             let drawsLabels = progress.iteration == 0
-            if drawsLabels { task.recordLabels(epoch: progress.position.epoch) }
+            if drawsLabels {
+                // Every sample the epoch trains on, once: not the wrapped repeats of its last step, nor what prefetching
+                // reads past a `max_steps_per_epoch` cut.
+                let samples = try dataset.shards(split: config.trainSplit).reduce(0) { $0 + $1.samples }
+                let trained = config.maxStepsPerEpoch > 0 ? min(samples, config.maxStepsPerEpoch * config.batch) : samples
+                task.recordLabels(epoch: progress.position.epoch, positions: 0..<trained)
+            }
             let stream = try SampleStream(dataset: dataset, split: config.trainSplit, seed: UInt64(config.seed), window: config.window,
                                           layout: layout, start: progress.position, prefetch: 2, skipBad: config.skipBad,
                                           fixedOrder: fixedOrder, transform: task.trainingTransform())

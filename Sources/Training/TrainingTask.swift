@@ -61,9 +61,9 @@ public protocol TrainingTask: AnyObject {
     /// The batch as YOLOv5's train_batchN.jpg shows it (the augmented images with their boxes), or nil when the task
     /// draws none.
     func batchPicture(_ examples: [Example], classNames: [String]) -> [BatchPicture.Tile]?
-    /// Makes the training transforms made from now on record the labels of `epoch`'s samples (a detector; others
-    /// ignore it).
-    func recordLabels(epoch: Int)
+    /// Makes the training transforms made from now on record the labels of `epoch`'s samples at `positions` (the
+    /// samples the epoch trains on, each once; a detector; others ignore it).
+    func recordLabels(epoch: Int, positions: Range<Int>)
     /// YOLOv5's labels.jpg (as SVG) of what every rank recorded since `recordLabels(epoch:)`, and stops recording; nil when
     /// nothing was recorded. A collective: every rank calls it at the same point, with `allgather` exchanging the
     /// ranks' records (of any length).

@@ -158,6 +158,14 @@ final class LabelStatisticsTests: XCTestCase {
         XCTAssertEqual(snapshot.boxes.count, LabelStatistics.maximumBoxes)
     }
 
+    func testRecordsOnlyItsEpochsTrainedPositions() {
+        let statistics = LabelStatistics(classes: 1, epoch: 2, positions: 0..<12)
+        XCTAssertTrue(statistics.records(epoch: 2, position: 0))
+        XCTAssertTrue(statistics.records(epoch: 2, position: 11))
+        XCTAssertFalse(statistics.records(epoch: 2, position: 12), "a batch prefetched past the epoch's cut")
+        XCTAssertFalse(statistics.records(epoch: 3, position: 0), "the next epoch's first batch")
+    }
+
     /// The ranks' records merge into one over all training images: counts summed, boxes sampled in proportion to
     /// what each rank saw.
     func testRanksMergeIntoOneRecord() throws {

@@ -83,6 +83,11 @@ final class DataParallelTests: XCTestCase {
             let svg = try String(contentsOfFile: directory.appendingPathComponent("\(run)/plots/labels.svg").path, encoding: .utf8)
             XCTAssertTrue(svg.contains("Labels of the 24 training images ("), "\(run): \(svg.prefix(400))")
         }
+        // An epoch cut at 2 steps of 6 covers 12 images, not the batches prefetching read past the cut.
+        let cut = directory.appendingPathComponent("cut").path
+        try train(ranks: 2, config: config(epochs: 1, model: "tiny-spd", data: "detect", imgsz: 64, lr0: 0.001, maxStepsPerEpoch: 2), run: cut)
+        let svg = try String(contentsOfFile: cut + "/plots/labels.svg", encoding: .utf8)
+        XCTAssertTrue(svg.contains("Labels of the 12 training images ("), "cut epoch: \(svg.prefix(400))")
     }
 
     /// Trains 1 rank and then each of `ranks`, and compares the final weights: to 1e-5 of the weights, or, with an
