@@ -14,7 +14,7 @@ import Yams
 ///   variants: {spd: "yolov5-spd-{model}", strided: "yolov5-{model}"}   # optional; without it models are model names
 ///   seeds: [0, 1]                # default [the base's seed]
 ///   set: {epochs: 30}            # settings for every run (spd train --set)
-///   overrides: [{hyp.lr0: 0.01}, {hyp.lr0: 0.02}]   # optional: every run once per entry
+///   overrides: [{hyp.lr0: 0.01}, {hyp.lr0: 0.02}]   # optional: every run once per entry (a variant of its own in the report)
 ///   ranks: 2                     # optional: a number, or a map model -> number; default: from the model's cost
 ///   rank_gflops: 4               # with ranks chosen from the cost: one rank per this many forward GFLOPs per image
 /// ```
@@ -117,7 +117,9 @@ public struct SweepFile: Equatable, Sendable {
                     for (index, overrides) in overrideSets.enumerated() {
                         var parts = [name, model] + (variant.name.isEmpty ? [] : [variant.name]) + (seed.map { ["s\($0)"] } ?? [])
                         if overrideSets.count > 1 { parts.append("o\(index)") }
-                        plans.append(RunPlan(name: parts.joined(separator: "-"), size: model, variant: variant.name,
+                        // The report compares override sets as variants of their own ("spd precision=bf16").
+                        let label = overrideSets.count > 1 ? ([variant.name].filter { !$0.isEmpty } + [overrides.joined(separator: ", ")]).joined(separator: " ") : variant.name
+                        plans.append(RunPlan(name: parts.joined(separator: "-"), size: model, variant: label,
                                              model: variant.pattern.replacingOccurrences(of: "{model}", with: model), seed: seed, settings: common + overrides))
                     }
                 }

@@ -35,6 +35,9 @@ final class SweepTests: XCTestCase {
         XCTAssertEqual(sweep.plans.prefix(3).map(\.name), ["cmp-n-spd-s0-o0", "cmp-n-spd-s0-o1", "cmp-n-spd-s1-o0"])
         XCTAssertEqual(sweep.plans[4].name, "cmp-n-strided-s0-o0")
         XCTAssertEqual(sweep.plans[4].allSettings, ["name=cmp-n-strided-s0-o0", "model=yolov5-n", "seed=0", "epochs=3", "milestones=[1, 2]", "hyp.lr0=0.01"])
+        // Each override set is a variant of its own in the report, across the seeds.
+        XCTAssertEqual(sweep.plans.prefix(6).map(\.variant), ["spd hyp.lr0=0.01", "spd hyp.lr0=0.02", "spd hyp.lr0=0.01", "spd hyp.lr0=0.02",
+                                                                "strided hyp.lr0=0.01", "strided hyp.lr0=0.02"])
         XCTAssertEqual(sweep.base, "\(directory)/base.yaml")
     }
 
