@@ -33,12 +33,22 @@ final class GEMMPrecisionTests: XCTestCase {
                        "the ranks' GEMMs differ (their CPUs do): rank 0 has \(bf16); rank 2 has \(fp32)")
     }
 
-    func testAMXPermissionIsGrantedExactlyWhereTheCPUHasAMX() {
+    /// Without AMX Linux refuses the tile permission. With AMX it grants it on Linux 5.16 and later, and bf16 then runs
+    /// on AMX; where it refuses (older kernels), bf16 runs on AVX512-BF16 and the note says why.
+    func testAMXIsUsedExactlyWhereLinuxGrantsIt() throws {
         let refusal = GEMMPrecision.requestAMXPermission()
-        if CPUFeatures.current.hasAMX {
-            XCTAssertEqual(refusal, 0, "Linux refused AMX on a CPU with AMX: \(String(cString: strerror(refusal)))")
-        } else {
+        guard CPUFeatures.current.hasAMX else {
             XCTAssertNotEqual(refusal, 0, "Linux granted AMX tile data on a CPU without AMX")
+            return
+        }
+        let note = try GEMMPrecision.activate(.bf16)
+        defer { _ = try? GEMMPrecision.activate(.fp32) }
+        if refusal == 0 {
+            XCTAssertEqual(GEMMPrecision.active, .bf16(.amx))
+            XCTAssertNil(note)
+        } else {
+            XCTAssertEqual(GEMMPrecision.active, .bf16(.avx512BF16))
+            XCTAssertTrue(note?.contains("Linux refused the AMX tile permission") ?? false, note ?? "no note")
         }
     }
 
