@@ -7,6 +7,7 @@
 #include <immintrin.h>
 #endif
 #include <oneapi/dnnl/dnnl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +81,7 @@ static size_t entry_count, entry_capacity;
 static uint16_t *a_buffer, *b_buffer;
 static size_t a_capacity, b_capacity;
 static char implementations[512];
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
 #define CHECK(call)                                  \
     do {                                             \
@@ -178,9 +180,9 @@ static int round_matrix(const float *source, int64_t rows, int64_t columns, int6
     return 1;
 }
 
-int spd_bf16_gemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t lda,
-                  const uint16_t *a_bf16, const float *b, int64_t ldb, const uint16_t *b_bf16, float beta, float *c,
-                  int64_t ldc, const char **failed_call) {
+static int locked_gemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t lda,
+                       const uint16_t *a_bf16, const float *b, int64_t ldb, const uint16_t *b_bf16, float beta, float *c,
+                       int64_t ldc, const char **failed_call) {
     trans_a = trans_a != 0;
     trans_b = trans_b != 0;
     Entry *entry = find_entry(m, n, k, ldc, trans_a, trans_b, alpha, beta);
@@ -215,20 +217,13 @@ int spd_bf16_gemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, flo
     return dnnl_success;
 }
 
-const char *spd_bf16_implementations(void) { return implementations; }
-
-void spd_bf16_release(void) {
-    for (size_t i = 0; i < entry_count; i++) {
-        dnnl_primitive_destroy(entries[i].primitive);
-        dnnl_memory_destroy(entries[i].a);
-        dnnl_memory_destroy(entries[i].b);
-        dnnl_memory_destroy(entries[i].c);
-    }
-    free(entries);
-    free(a_buffer);
-    free(b_buffer);
-    entries = NULL;
-    a_buffer = b_buffer = NULL;
-    entry_count = entry_capacity = a_capacity = b_capacity = 0;
-    implementations[0] = 0;
+int spd_bf16_gemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t lda,
+                  const uint16_t *a_bf16, const float *b, int64_t ldb, const uint16_t *b_bf16, float beta, float *c,
+                  int64_t ldc, const char **failed_call) {
+    pthread_mutex_lock(&lock);
+    int status = locked_gemm(trans_a, trans_b, m, n, k, alpha, a, lda, a_bf16, b, ldb, b_bf16, beta, c, ldc, failed_call);
+    pthread_mutex_unlock(&lock);
+    return status;
 }
+
+const char *spd_bf16_implementations(void) { return implementations; }

@@ -112,4 +112,36 @@ final class GEMMPrecisionTests: XCTestCase {
         XCTAssertTrue(try GEMMPrecision.with(.bf16) { GEMMPrecision.description }.contains("kernels "), "no oneDNN kernel recorded")
         XCTAssertEqual(GEMMPrecision.active, .fp32, "with(.bf16) must restore fp32")
     }
+
+    /// Ranks of the in-process test double are threads of one process: their bf16 GEMMs (shared operand buffers and
+    /// primitive cache) must not mix. Two threads multiply different shapes many times; each result must equal the one
+    /// computed alone.
+    func testConcurrentCallersGetTheirOwnResults() throws {
+        try requireBF16GEMMs()
+        var random = SeededRandom(seed: 21)
+        let shapes = [(m: 256, n: 128, k: 576), (m: 96, n: 320, k: 300)]  // about 0.2 ms each: threads get preempted mid-GEMM
+        let operands = shapes.map { (a: random.floats($0.m * $0.k), b: random.floats($0.k * $0.n)) }
+        @Sendable func multiply(_ index: Int) -> [Float] {
+            let (m, n, k) = shapes[index]
+            var c = [Float](repeating: 0, count: m * n)
+            BLAS.gemm(transA: false, transB: false, m: m, n: n, k: k, a: operands[index].a, lda: k, b: operands[index].b, ldb: n, beta: 0, c: &c, ldc: n)
+            return c
+        }
+        try GEMMPrecision.with(.bf16) {
+            let alone = [multiply(0), multiply(1)]
+            let mismatches = ManagedAtomicCounter()
+            DispatchQueue.concurrentPerform(iterations: 2) { index in
+                for _ in 0..<150 where multiply(index) != alone[index] { mismatches.increment() }
+            }
+            XCTAssertEqual(mismatches.value, 0, "bf16 GEMMs of concurrent callers mixed their results")
+        }
+    }
+}
+
+/// A counter several threads may increment.
+private final class ManagedAtomicCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    func increment() { lock.lock(); count += 1; lock.unlock() }
+    var value: Int { lock.lock(); defer { lock.unlock() }; return count }
 }

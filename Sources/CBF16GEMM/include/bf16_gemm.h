@@ -1,6 +1,7 @@
 // bf16 GEMMs through oneDNN's matmul: fp32 operands are rounded to bf16 (round to nearest even) into buffers this
 // library keeps, multiplied with fp32 accumulation into an fp32 result. One primitive per problem shape is created
-// on first use and kept. Everything here runs on one thread of one process (a rank); none of it is thread-safe.
+// on first use and kept. A rank calls it from one thread; the calls take a lock all the same, since the in-process
+// test double runs ranks as threads of one process.
 #ifndef SPD_BF16_GEMM_H
 #define SPD_BF16_GEMM_H
 
@@ -40,9 +41,6 @@ const char *spd_bf16_implementations(void);
 /// Rounds count floats to bf16 (round to nearest even; NaN stays NaN; subnormal inputs become zeros of their sign),
 /// with AVX512-BF16 instructions (VCVTNEPS2BF16).
 void spd_bf16_round(const float *source, uint16_t *destination, size_t count);
-
-/// Frees the primitives and buffers kept so far.
-void spd_bf16_release(void);
 
 #ifdef __cplusplus
 }
