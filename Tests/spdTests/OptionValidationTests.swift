@@ -19,6 +19,13 @@ final class OptionValidationTests: XCTestCase {
         }
     }
 
+    func testPrecisionIsFP32OrBF16() {
+        XCTAssertNil(parseError(BenchCommand.Train.self, ["--precision", "bf16"]))
+        XCTAssertNil(parseError(BenchCommand.Ops.self, ["--precision", "fp32"]))
+        XCTAssertEqual(parseError(BenchCommand.Train.self, ["--precision", "fp16"]),
+                       "The value 'fp16' is invalid for '--precision <precision>'. Please provide one of 'fp32' and 'bf16'.")
+    }
+
     func testCoordinatorIntervalsAreBounded() {
         let base = ["--hostfile", "h"]
         XCTAssertNil(parseError(CoordinatorCommand.self, base))
