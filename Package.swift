@@ -119,6 +119,7 @@ let package = Package(
         .testTarget(name: "DistributedTests", dependencies: ["Distributed", "TestSupport"]),
         .testTarget(name: "OptimTests", dependencies: ["Optim", "Models", "Tensor", "RunFormat"]),
         .testTarget(name: "TrainingTests", dependencies: ["Support", "POSIXFiles", "RunFormat", "Optim", "Training", "Models", "Tensor", "DetectionLoss", "Detection", "Evaluation", "TensorFiles", "Distributed", "Imaging", "Shards", "Datasets", "Augment", "TestSupport"]),
+        .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Support", "Models", "Tensor", "TensorFiles", "TestSupport"]),
         .testTarget(name: "ChecksumTests", dependencies: ["Checksum", "TestSupport"]),
         .testTarget(name: "ShardsTests", dependencies: ["Shards", "Checksum", "TestSupport"]),

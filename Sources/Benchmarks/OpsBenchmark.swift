@@ -19,16 +19,51 @@ public struct OpsBenchmark {
 
     /// Runs the benchmark, printing each table as it completes.
     public func run(print output: (String) -> Void) throws {
-        let model = try DetectionModel(definition: ModelDefinition(contentsOf: modelFile))
         var random = SeededGenerator(seed: 1)
         let images = Tensor(TensorShape(n: batch, h: imageSize, w: imageSize, c: 3))
         for i in 0..<images.count { images.pointer[i] = random.uniform(0, 1) }
-        _ = try model.forward(images, training: true)
+        let model = try BenchedModel(AnyModelDefinition(contentsOf: modelFile), images: images)
         output(BLASCore.description)
         output(GEMMPrecision.description)
         output("OpenBLAS build: \(BLAS.configuration); \(modelFile) at \(imageSize)x\(imageSize), batch \(batch), best of \(repeats)")
         output(try convolutionTable(model.convolutions))
-        output(try stepBreakdown(model, images))
+        output(try stepBreakdown(model, images: images.shape))
+    }
+
+    /// A model under test: its convolutions as the first forward ran them, and a training step without loss (forward,
+    /// then backward from a fixed small random gradient of the outputs).
+    struct BenchedModel {
+        let convolutions: [ConvolutionShape]
+        let step: () throws -> Void
+
+        init(_ definition: AnyModelDefinition, images: Tensor) throws {
+            var random = SeededGenerator(seed: 3)
+            func gradient(like output: Tensor) -> Tensor {
+                let t = Tensor(output.shape)
+                for i in 0..<t.count { t.pointer[i] = random.uniform(-1e-3, 1e-3) }
+                return t
+            }
+            switch definition {
+            case let .detection(definition):
+                let model = try DetectionModel(definition: definition)
+                let gradients = try model.forward(images, training: true).map(gradient(like:))
+                convolutions = model.convolutions
+                step = {
+                    _ = try model.forward(images, training: true)
+                    model.state.zeroGradients()
+                    model.backward(gradients)
+                }
+            case let .classification(definition):
+                let model = try ClassificationModel(definition: definition)
+                let logitGradient = try gradient(like: model.forward(images, training: true))
+                convolutions = model.convolutions
+                step = {
+                    _ = try model.forward(images, training: true)
+                    model.state.zeroGradients()
+                    model.backward(logitGradient)
+                }
+            }
+        }
     }
 
     private struct Timing { var conv: Double; var gemm: Double }
@@ -102,24 +137,15 @@ public struct OpsBenchmark {
         return (Timing(conv: forward, gemm: gemmForward), Timing(conv: backwardInput, gemm: gemmInput), Timing(conv: backwardWeight, gemm: gemmWeight))
     }
 
-    /// One training step (forward, backward from a synthetic head gradient) with its time split by op category.
-    func stepBreakdown(_ model: DetectionModel, _ images: Tensor) throws -> String {
-        let levels = try model.forward(images, training: true)
-        var random = SeededGenerator(seed: 3)
-        let gradients = levels.map { level -> Tensor in
-            let t = Tensor(level.shape)
-            for i in 0..<t.count { t.pointer[i] = random.uniform(-1e-3, 1e-3) }
-            return t
-        }
+    /// One training step (forward, backward from a synthetic output gradient) with its time split by op category.
+    func stepBreakdown(_ model: BenchedModel, images: TensorShape) throws -> String {
         var best = Double.infinity, split = [Double](repeating: 0, count: OpCategory.allCases.count), gemmFLOPs = 0.0
         OpProfiler.isEnabled = true
         defer { OpProfiler.isEnabled = false }
         for _ in 0..<max(repeats, 1) + 1 {
             OpProfiler.reset()
             let start = monotonicSeconds()
-            _ = try model.forward(images, training: true)
-            model.state.zeroGradients()
-            model.backward(gradients)
+            try model.step()
             let elapsed = monotonicSeconds() - start
             if elapsed < best {
                 best = elapsed
@@ -134,11 +160,12 @@ public struct OpsBenchmark {
         }
         let unbooked = best - split.reduce(0, +)
         table.add(["other (graph, bookkeeping)", fixed(1000 * unbooked), fixed(100 * unbooked / gemm)])
-        let ops = split.enumerated().filter { $0.offset != OpCategory.gemm.rawValue && $0.offset != OpCategory.im2col.rawValue }.reduce(0) { $0 + $1.element }
+        let gemmOperands: Set<OpCategory> = [.gemm, .im2col, .bf16Rounding]
+        let ops = OpCategory.allCases.filter { !gemmOperands.contains($0) }.reduce(0) { $0 + split[$1.rawValue] }
         return """
 
-        Training step without loss (forward + backward, batch \(images.shape.n), \(images.shape.h)x\(images.shape.w)): \(fixed(1000 * best)) ms, \
-        \(fixed(Double(images.shape.n) / best, 2)) images/s, GEMMs \(fixed(gemmFLOPs / gemm / 1e9)) GFLOP/s, whole step \(fixed(gemmFLOPs / best / 1e9)) GFLOP/s
+        Training step without loss (forward + backward, batch \(images.n), \(images.h)x\(images.w)): \(fixed(1000 * best)) ms, \
+        \(fixed(Double(images.n) / best, 2)) images/s, GEMMs \(fixed(gemmFLOPs / gemm / 1e9)) GFLOP/s, whole step \(fixed(gemmFLOPs / best / 1e9)) GFLOP/s
         \(table.rendered)
         op set (BN, activations, SPD/concat/upsample/pool, residual) on top of GEMM time: \(fixed(100 * ops / gemm))% (target <= 15%); \
         all non-GEMM time: \(fixed(100 * (best - gemm) / gemm))%

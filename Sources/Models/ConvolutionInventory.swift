@@ -13,29 +13,47 @@ public struct ConvolutionShape: Sendable {
     }
 }
 
-/// Layers built from conv blocks list them, so benchmarks and FLOP reports can walk a model.
+/// Layers that run convolutions list them with their input shapes of the last forward pass, so benchmarks and
+/// FLOP reports can walk a model.
 protocol ConvolutionContainer {
-    var convBlocks: [ConvBlock] { get }
+    var convolutionsOfLastForward: [ConvolutionShape] { get }
 }
 
-extension ConvBlock: ConvolutionContainer { var convBlocks: [ConvBlock] { [self] } }
-extension Bottleneck: ConvolutionContainer { var convBlocks: [ConvBlock] { [cv1, cv2] } }
-extension C3: ConvolutionContainer { var convBlocks: [ConvBlock] { [cv1] + bottlenecks.flatMap(\.convBlocks) + [cv2, cv3] } }
-extension SPPF: ConvolutionContainer { var convBlocks: [ConvBlock] { [cv1, cv2] } }
-extension Focus: ConvolutionContainer { var convBlocks: [ConvBlock] { [conv] } }
-extension Sequential: ConvolutionContainer {
-    var convBlocks: [ConvBlock] { layers.flatMap { ($0 as? ConvolutionContainer)?.convBlocks ?? [] } }
+/// The convolutions of any layers that list theirs, in order.
+func convolutionsOfLastForward(_ layers: [Any]) -> [ConvolutionShape] {
+    layers.flatMap { ($0 as? ConvolutionContainer)?.convolutionsOfLastForward ?? [] }
 }
 
-extension ConvBlock {
-    var shapeOfLastForward: ConvolutionShape? {
-        lastInputShape.map { ConvolutionShape(name: name, geometry: geometry, inputShape: $0, hasBias: false) }
+extension ConvBlock: ConvolutionContainer {
+    var convolutionsOfLastForward: [ConvolutionShape] {
+        lastInputShape.map { [ConvolutionShape(name: name, geometry: geometry, inputShape: $0, hasBias: false)] } ?? []
     }
+}
+extension ResNetSPDConv: ConvolutionContainer {
+    var convolutionsOfLastForward: [ConvolutionShape] {
+        lastInputShape.map { [ConvolutionShape(name: name, geometry: geometry, inputShape: $0, hasBias: false)] } ?? []
+    }
+}
+extension Bottleneck: ConvolutionContainer { var convolutionsOfLastForward: [ConvolutionShape] { [cv1, cv2].flatMap(\.convolutionsOfLastForward) } }
+extension C3: ConvolutionContainer {
+    var convolutionsOfLastForward: [ConvolutionShape] {
+        cv1.convolutionsOfLastForward + bottlenecks.flatMap(\.convolutionsOfLastForward) + [cv2, cv3].flatMap(\.convolutionsOfLastForward)
+    }
+}
+extension SPPF: ConvolutionContainer { var convolutionsOfLastForward: [ConvolutionShape] { [cv1, cv2].flatMap(\.convolutionsOfLastForward) } }
+extension Focus: ConvolutionContainer { var convolutionsOfLastForward: [ConvolutionShape] { conv.convolutionsOfLastForward } }
+extension Sequential: ConvolutionContainer { var convolutionsOfLastForward: [ConvolutionShape] { Models.convolutionsOfLastForward(layers) } }
+extension ResNetBlock: ConvolutionContainer {
+    var convolutionsOfLastForward: [ConvolutionShape] { residual.convolutionsOfLastForward + (shortcut?.convolutionsOfLastForward ?? []) }
 }
 
 extension DetectionModel {
     /// Every convolution with its input shape from the last forward pass, in execution order.
-    public var convolutions: [ConvolutionShape] {
-        layers.flatMap { ($0 as? ConvolutionContainer)?.convBlocks ?? [] }.compactMap(\.shapeOfLastForward) + detect.convolutions
-    }
+    public var convolutions: [ConvolutionShape] { Models.convolutionsOfLastForward(layers) + detect.convolutions }
+}
+
+extension ClassificationModel {
+    /// Every convolution with its input shape from the last forward pass, in execution order (the classifier's linear
+    /// layer is not a convolution).
+    public var convolutions: [ConvolutionShape] { Models.convolutionsOfLastForward(layers) }
 }

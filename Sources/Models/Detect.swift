@@ -15,6 +15,8 @@ public final class Detect {
     public let anchorsBuffer: StateReference
     private let convs: [(weight: StateReference, bias: StateReference, geometry: ConvGeometry)]
     private unowned let context: ModelContext
+    /// The module name, e.g. `model.24`.
+    private let prefix: String
     private let outputs: [Tensor]
     private var inputs: [Tensor] = []
     /// Strides (input pixels per grid cell) of the last forward.
@@ -22,6 +24,7 @@ public final class Detect {
 
     public init(_ context: ModelContext, prefix: String, classes: Int, anchorsInPixels: [[(w: Float, h: Float)]], inputChannels: [Int]) {
         self.context = context
+        self.prefix = prefix
         self.classes = classes
         self.anchorsInPixels = anchorsInPixels
         self.inputChannels = inputChannels
@@ -96,7 +99,7 @@ public final class Detect {
     /// The head's convolutions with their input shapes from the last forward.
     public var convolutions: [ConvolutionShape] {
         zip(convs.indices, inputs).map { level, input in
-            ConvolutionShape(name: "Detect.m.\(level)", geometry: convs[level].geometry, inputShape: input.shape, hasBias: true)
+            ConvolutionShape(name: "\(prefix).m.\(level)", geometry: convs[level].geometry, inputShape: input.shape, hasBias: true)
         }
     }
 

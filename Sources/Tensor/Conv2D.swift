@@ -37,12 +37,13 @@ public enum Conv2D {
                       a: input, lda: g.inChannels, b: weight, ldb: g.inChannels, beta: 0, c: output, ldc: g.outChannels)
         } else {
             let tiles = ColumnTiles(input: input, inputShape: inputShape, outputShape: outputShape, geometry: g, workspace: workspace)
+            let weights = weightOperand(weight, geometry: g, workspace: workspace)
             var row = 0
             while row < pixels {
                 let rows = min(tiles.rows, pixels - row)
                 // out[rows, Cout] = cols[rows, K] * W^T[K, Cout]
                 BLAS.gemm(transA: false, transB: true, m: rows, n: g.outChannels, k: g.columns,
-                          a: tiles.gather(firstRow: row, rowCount: rows), b: .float(weight, leadingDimension: g.columns), beta: 0,
+                          a: tiles.gather(firstRow: row, rowCount: rows), b: weights, beta: 0,
                           c: output + row * g.outChannels, ldc: g.outChannels)
                 row += rows
             }
@@ -110,18 +111,28 @@ public enum Conv2D {
         }
         let tile = tileRows(g, pixels: pixels, workspace: workspace)
         let columnGradient = workspace.scratch(tile * g.columns)
+        let weights = weightOperand(weight, geometry: g, workspace: workspace)
         if !accumulate { inputGradient.update(repeating: 0, count: inputShape.count) }
         var row = 0
         while row < pixels {
             let rows = min(tile, pixels - row)
             // dCols[rows, K] = dOut[rows, Cout] * W[Cout, K], then scattered back onto the input pixels
             BLAS.gemm(transA: false, transB: false, m: rows, n: g.columns, k: g.outChannels,
-                      a: outputGradient + row * g.outChannels, lda: g.outChannels, b: weight, ldb: g.columns, beta: 0,
+                      a: .float(outputGradient + row * g.outChannels, leadingDimension: g.outChannels), b: weights, beta: 0,
                       c: columnGradient, ldc: g.columns)
             Im2Col.scatterAdd(columns: columnGradient, inputGradient: inputGradient, inputShape: inputShape,
                               outputShape: outputShape, geometry: g, firstRow: row, rowCount: rows)
             row += rows
         }
+    }
+
+    /// The weight [Cout, K] as an operand of a conv's tiled GEMMs: with bf16 GEMMs rounded once for all tiles (a deep
+    /// layer's weight outweighs its tile of columns, and rounding it per tile cost more than the columns did).
+    static func weightOperand(_ weight: UnsafePointer<Float>, geometry g: ConvGeometry, workspace: Workspace) -> GEMMPrecision.Operand {
+        guard GEMMPrecision.active != .fp32 else { return .float(weight, leadingDimension: g.columns) }
+        let rounded = workspace.bf16Scratch(g.weightCount, slot: .second)
+        GEMMPrecision.roundToBF16(weight, rounded, count: g.weightCount)
+        return .rounded(rounded)
     }
 
     /// Converts PyTorch's OIHW weight order to the engine's [O][kh][kw][I] order.

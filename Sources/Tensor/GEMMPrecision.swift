@@ -138,7 +138,7 @@ public enum GEMMPrecision {
     /// Rounds `count` floats to bf16 (round to nearest even; subnormals to zero), as the bf16 GEMMs do to their
     /// operands. Only where the CPU has AVX512-BF16.
     public static func roundToBF16(_ source: UnsafePointer<Float>, _ destination: UnsafeMutablePointer<UInt16>, count: Int) {
-        spd_bf16_round(source, destination, count)
+        OpProfiler.measure(.bf16Rounding) { spd_bf16_round(source, destination, count) }
     }
 }
 

@@ -2,11 +2,12 @@ import Support
 
 /// What an op's time is booked under.
 public enum OpCategory: Int, CaseIterable, Sendable {
-    case gemm, im2col, batchNorm, activation, layout, elementwise
+    case gemm, im2col, bf16Rounding, batchNorm, activation, layout, elementwise
     public var name: String {
         switch self {
         case .gemm: return "GEMM"
         case .im2col: return "im2col/col2im"
+        case .bf16Rounding: return "bf16 rounding (conv inputs, weights)"
         case .batchNorm: return "batch norm + activation"
         case .activation: return "standalone activations"
         case .layout: return "SPD/concat/upsample/pool"
