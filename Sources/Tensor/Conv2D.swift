@@ -19,9 +19,9 @@ extension ConvGeometry {
 /// Convolution as im2col + GEMM (Darknet style), tiled over output pixels so the column buffer stays
 /// bounded; 1x1 convs skip im2col. Forward and backward are a pair over the same geometry.
 public enum Conv2D {
-    /// Rows of one im2col tile for this geometry and workspace budget.
-    static func tileRows(_ g: ConvGeometry, pixels: Int, workspace: Workspace) -> Int {
-        let rows = workspace.im2colTileBytes / (g.columns * MemoryLayout<Float>.stride)
+    /// Rows of one im2col tile of `valueBytes`-sized values for this geometry and workspace budget.
+    static func tileRows(_ g: ConvGeometry, pixels: Int, workspace: Workspace, valueBytes: Int = MemoryLayout<Float>.stride) -> Int {
+        let rows = workspace.im2colTileBytes / (g.columns * valueBytes)
         return min(pixels, max(rows, 1))
     }
 
@@ -216,7 +216,9 @@ struct ColumnTiles {
 
     init(input: UnsafePointer<Float>, inputShape: TensorShape, outputShape: TensorShape, geometry g: ConvGeometry, workspace: Workspace) {
         (self.input, self.inputShape, self.outputShape, geometry) = (input, inputShape, outputShape, g)
-        rows = Conv2D.tileRows(g, pixels: outputShape.pixels, workspace: workspace)
+        // bf16 columns take half the bytes, so a tile holds twice the rows (fewer, larger GEMMs)
+        let valueBytes = GEMMPrecision.active == .fp32 ? MemoryLayout<Float>.stride : MemoryLayout<UInt16>.stride
+        rows = Conv2D.tileRows(g, pixels: outputShape.pixels, workspace: workspace, valueBytes: valueBytes)
         if GEMMPrecision.active == .fp32 {
             floatColumns = workspace.scratch(rows * g.columns)
             (roundedInput, roundedColumns) = (nil, nil)
