@@ -120,29 +120,36 @@ static dnnl_status_t create_entry(Entry *entry, const char **failed_call) {
     CHECK(dnnl_matmul_desc_init(&matmul, &a, &b, NULL, &c));
     dnnl_primitive_attr_t attr;
     CHECK(dnnl_primitive_attr_create(&attr));
+    // The calls below clean up after themselves, so a failure is carried to the end, naming the call that failed.
     dnnl_status_t status = dnnl_success;
+    const char *call = "dnnl_primitive_attr_set_output_scales";
     dnnl_post_ops_t post_ops = NULL;
     if (entry->alpha != 1.0f) status = dnnl_primitive_attr_set_output_scales(attr, 1, 0, &entry->alpha);
     if (status == dnnl_success && entry->beta != 0.0f) {
+        call = "dnnl_post_ops_create";
         status = dnnl_post_ops_create(&post_ops);
-        if (status == dnnl_success) status = dnnl_post_ops_append_sum(post_ops, entry->beta);
-        if (status == dnnl_success) status = dnnl_primitive_attr_set_post_ops(attr, post_ops);
+        if (status == dnnl_success) { call = "dnnl_post_ops_append_sum"; status = dnnl_post_ops_append_sum(post_ops, entry->beta); }
+        if (status == dnnl_success) { call = "dnnl_primitive_attr_set_post_ops"; status = dnnl_primitive_attr_set_post_ops(attr, post_ops); }
     }
     dnnl_primitive_desc_t descriptor = NULL;
-    if (status == dnnl_success) status = dnnl_primitive_desc_create(&descriptor, &matmul, attr, engine, NULL);
+    if (status == dnnl_success) {
+        call = "dnnl_primitive_desc_create (matmul, bf16 x bf16 -> f32)";
+        status = dnnl_primitive_desc_create(&descriptor, &matmul, attr, engine, NULL);
+    }
     if (post_ops) dnnl_post_ops_destroy(post_ops);
     dnnl_primitive_attr_destroy(attr);
     if (status != dnnl_success) {
-        *failed_call = "dnnl_primitive_desc_create (matmul, bf16 x bf16 -> f32)";
+        *failed_call = call;
         return status;
     }
     const char *name = NULL;
+    call = "dnnl_primitive_desc_query (implementation name)";
     status = dnnl_primitive_desc_query(descriptor, dnnl_query_impl_info_str, 0, &name);
     if (status == dnnl_success && name) note_implementation(name);
-    if (status == dnnl_success) status = dnnl_primitive_create(&entry->primitive, descriptor);
+    if (status == dnnl_success) { call = "dnnl_primitive_create (matmul)"; status = dnnl_primitive_create(&entry->primitive, descriptor); }
     dnnl_primitive_desc_destroy(descriptor);
     if (status != dnnl_success) {
-        *failed_call = "dnnl_primitive_create (matmul)";
+        *failed_call = call;
         return status;
     }
     CHECK(dnnl_memory_create(&entry->a, &a, engine, DNNL_MEMORY_NONE));
