@@ -33,16 +33,21 @@ public struct MPIRunOptions: Equatable, Sendable {
     public var exported: [String]
     /// The ranks' working directory (`--wdir`).
     public var workdir: String?
+    /// Seconds mpirun lets its ranks run on after it passes SIGTERM on, before it kills them (OpenMPI's
+    /// `odls_base_sigkill_timeout`, 1 s when not given): a rank needs its step to end to checkpoint. For batch
+    /// systems that stop jobs with SIGTERM (Slurm's scancel, requeue and preemption, which kill after KillWait).
+    public var termGraceSeconds: Int?
     public var asRoot: Bool
 
     public init(ranks: Int?, hosts: Hosts, binding: Binding = .core, network: String? = nil, exported: [String] = [], workdir: String? = nil,
-                asRoot: Bool) {
+                termGraceSeconds: Int? = nil, asRoot: Bool) {
         self.ranks = ranks
         self.hosts = hosts
         self.binding = binding
         self.network = network
         self.exported = exported
         self.workdir = workdir
+        self.termGraceSeconds = termGraceSeconds
         self.asRoot = asRoot
     }
 
@@ -70,7 +75,8 @@ public struct MPIRunOptions: Equatable, Sendable {
         return ranks > slots
     }
 
-    /// mpirun's options, in order: placement, rank count, working directory, transport, binding, environment, root.
+    /// mpirun's options, in order: placement, rank count, working directory, transport, binding, environment, SIGTERM
+    /// grace, root.
     public var arguments: [String] {
         var options: [String] = []
         switch hosts {
@@ -85,6 +91,7 @@ public struct MPIRunOptions: Equatable, Sendable {
         if isOversubscribed { options.append("--oversubscribe") }
         options += binding == .core && !isOversubscribed ? ["--map-by", "core", "--bind-to", "core"] : ["--bind-to", "none"]
         options += ["-x", "OPENBLAS_NUM_THREADS=1"] + exported.flatMap { ["-x", $0] }
+        if let termGraceSeconds { options += ["--mca", "odls_base_sigkill_timeout", String(termGraceSeconds)] }
         if asRoot { options.append("--allow-run-as-root") }
         return options
     }

@@ -19,11 +19,14 @@ struct MPIRunOptionsCommand: ParsableCommand {
     @Option(help: "The network between nodes (btl_tcp_if_include, oob_tcp_if_include), e.g. 10.0.0.0/24.") var net: String?
     @Option(help: "core: one rank per core; none: no binding.") var bind: MPIRunOptions.Binding = .core
     @Option(name: .customLong("export"), help: "Pass this environment variable on to the ranks (-x NAME); repeatable.") var exported: [String] = []
+    @Option(help: ArgumentHelp("Seconds mpirun gives its ranks after passing SIGTERM on, before it kills them (default 1): time to end the step and checkpoint. For batch systems that stop jobs with SIGTERM (Slurm: a little under KillWait).", valueName: "seconds"))
+    var termGrace: Int?
     @Flag(help: "Describe the layout on stderr.") var layout = false
 
     func validate() throws {
         if allocation && hostfile != nil { throw ValidationError("--allocation and --hostfile exclude each other") }
         if let ranks, ranks < 1 { throw ValidationError("--ranks must be at least 1, got \(ranks)") }
+        if let termGrace, !(1...86_400).contains(termGrace) { throw ValidationError("--term-grace must be from 1 to 86400 seconds, got \(termGrace)") }
     }
 
     func run() throws {
@@ -36,7 +39,8 @@ struct MPIRunOptionsCommand: ParsableCommand {
             } else {
                 hosts = .local(slots: ProcessInfo.processInfo.activeProcessorCount)
             }
-            var options = MPIRunOptions(ranks: ranks, hosts: hosts, binding: bind, network: net, exported: exported, asRoot: geteuid() == 0)
+            var options = MPIRunOptions(ranks: ranks, hosts: hosts, binding: bind, network: net, exported: exported,
+                                        termGraceSeconds: termGrace, asRoot: geteuid() == 0)
             if options.ranks == nil, !allocation { options.ranks = options.slots }
             if layout { FileHandle.standardError.write(Data(options.layout.map { $0 + "\n" }.joined().utf8)) }
             print(options.arguments.joined(separator: "\n"))

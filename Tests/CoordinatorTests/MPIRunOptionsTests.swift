@@ -34,4 +34,10 @@ final class MPIRunOptionsTests: XCTestCase {
         XCTAssertEqual(options.arguments.joined(separator: " "),
                        "--mca pml ob1 --mca btl self,vader,tcp --map-by core --bind-to core -x OPENBLAS_NUM_THREADS=1 -x SPD_WATCHDOG_SECONDS")
     }
+
+    func testATermGraceGivesTheRanksThatLongAfterSIGTERM() {
+        let options = MPIRunOptions(ranks: nil, hosts: .allocation, termGraceSeconds: 28, asRoot: false)
+        XCTAssertEqual(options.arguments.joined(separator: " "),
+                       "--mca pml ob1 --mca btl self,vader,tcp --map-by core --bind-to core -x OPENBLAS_NUM_THREADS=1 --mca odls_base_sigkill_timeout 28")
+    }
 }

@@ -26,6 +26,13 @@ final class OptionValidationTests: XCTestCase {
                        "The value 'fp16' is invalid for '--precision <precision>'. Please provide one of 'fp32' and 'bf16'.")
     }
 
+    func testMPIRunTermGraceIsBounded() {
+        XCTAssertNil(parseError(MPIRunOptionsCommand.self, ["--allocation", "--term-grace", "28"]))
+        for bad in ["0", "-5", "86401"] {
+            XCTAssertEqual(parseError(MPIRunOptionsCommand.self, ["--term-grace=\(bad)"]), "--term-grace must be from 1 to 86400 seconds, got \(bad)")
+        }
+    }
+
     func testCoordinatorIntervalsAreBounded() {
         let base = ["--hostfile", "h"]
         XCTAssertNil(parseError(CoordinatorCommand.self, base))
