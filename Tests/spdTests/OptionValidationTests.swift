@@ -69,7 +69,7 @@ final class OptionValidationTests: XCTestCase {
     /// Requests detect and val can only refuse once they know the model: clear messages naming the option.
     func testDetectAndValRefuseWhatTheModelCannotDo() throws {
         let weightsFile = NSTemporaryDirectory() + "spd-weights-\(UUID().uuidString).safetensors"
-        FileManager.default.createFile(atPath: weightsFile, contents: Data())
+        XCTAssertTrue(FileManager.default.createFile(atPath: weightsFile, contents: Data()))
         defer { try? FileManager.default.removeItem(atPath: weightsFile) }
         let noModel = try DetectCommand.parse(["--weights", weightsFile, "--source", "s"])
         XCTAssertThrowsError(try noModel.modelFile()) { error in
@@ -96,9 +96,9 @@ final class OptionValidationTests: XCTestCase {
     /// `spd status --state TYPO` used to create TYPO.
     func testReadOnlyCommandsCreateNoStateDirectory() throws {
         let missing = NSTemporaryDirectory() + "spd-typo-\(UUID().uuidString)"
-        var status = try StatusCommand.parse(["--state", missing])
+        let status = try StatusCommand.parse(["--state", missing])
         XCTAssertThrowsError(try status.run()) { XCTAssertEqual(($0 as? ExitCode)?.rawValue, 1) }
-        var logs = try LogsCommand.parse(["--state", missing, "run"])
+        let logs = try LogsCommand.parse(["--state", missing, "run"])
         XCTAssertThrowsError(try logs.run())
         XCTAssertFalse(FileManager.default.fileExists(atPath: missing))
     }

@@ -18,7 +18,7 @@ final class PlotCommandTests: XCTestCase {
 
     func testTwoRunsOnePanel() throws {
         let out = "\(directory!)/compare.svg"
-        var command = try PlotCommand.parse(["\(directory!)/a/results.csv", "\(directory!)/b/results.csv", "--y", "metrics/mAP_0.5", "--out", out])
+        let command = try PlotCommand.parse(["\(directory!)/a/results.csv", "\(directory!)/b/results.csv", "--y", "metrics/mAP_0.5", "--out", out])
         try command.run()
         let svg = try String(contentsOfFile: out, encoding: .utf8)
         XCTAssertEqual(svg.components(separatedBy: "<circle").count - 1, 3)
@@ -29,7 +29,7 @@ final class PlotCommandTests: XCTestCase {
 
     func testAPNGOut() throws {
         let out = "\(directory!)/compare.png"
-        var command = try PlotCommand.parse(["\(directory!)/a/results.csv", "--out", out])
+        let command = try PlotCommand.parse(["\(directory!)/a/results.csv", "--out", out])
         try command.run()
         let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: out)))
         XCTAssertEqual(Array(bytes.prefix(4)), [0x89, 0x50, 0x4E, 0x47])
