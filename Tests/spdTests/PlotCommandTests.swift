@@ -38,7 +38,7 @@ final class PlotCommandTests: XCTestCase {
     func testBadInputFailsNamingTheFileAndWritesNothing() throws {
         let out = "\(directory!)/out.svg"
         for arguments in [["\(directory!)/missing.csv"], ["\(directory!)/a/results.csv", "--y", "metrics/AP_S"], ["\(directory!)/a/results.csv", "--x", "step"]] {
-            var command = try PlotCommand.parse(arguments + ["--out", out])
+            let command = try PlotCommand.parse(arguments + ["--out", out])
             XCTAssertThrowsError(try command.run()) { XCTAssertEqual(($0 as? ExitCode)?.rawValue, 1, arguments.joined(separator: " ")) }
             XCTAssertFalse(FileManager.default.fileExists(atPath: out))
         }

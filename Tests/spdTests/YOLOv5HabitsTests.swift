@@ -57,7 +57,7 @@ final class YOLOv5HabitsTests: XCTestCase {
             copy_paste: 0.1
             """.write(toFile: "\(root)/hyp.scratch-high.yaml", atomically: true, encoding: .utf8)
         let run = "\(root)/runs/habits"
-        var train = try TrainCommand.parse(["--data", "\(root)/coco8.yaml", "--cfg", "tiny-spd", "--hyp", "\(root)/hyp.scratch-high.yaml", "--weights", "",
+        let train = try TrainCommand.parse(["--data", "\(root)/coco8.yaml", "--cfg", "tiny-spd", "--hyp", "\(root)/hyp.scratch-high.yaml", "--weights", "",
                                             "--img", "64", "--batch-size", "4", "--epochs", "2", "--name", "habits", "--run-dir", run, "--progress", "log"])
         try train.run()
         let config = try String(contentsOfFile: "\(run)/config.yaml", encoding: .utf8)
