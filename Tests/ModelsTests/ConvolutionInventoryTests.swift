@@ -10,20 +10,23 @@ final class ConvolutionInventoryTests: XCTestCase {
         state.entries.filter { $0.kind.isParameter && $0.shape.count == 4 }.map { String($0.name.dropLast(".weight".count)) }
     }
 
+    /// The listed convolutions are the state_dict's conv modules, each once.
+    private func assertListsEveryConvolutionOnce(_ convolutions: [ConvolutionShape], of state: ModelState, _ model: String) {
+        let listed = convolutions.map(\.name)
+        XCTAssertEqual(listed.count, Set(listed).count, "\(model): a convolution listed twice")
+        XCTAssertEqual(Set(listed), Set(convolutionWeightModules(state)), model)
+    }
+
     func testEveryConvolutionOfEveryModelFamilyIsListedOnceUnderItsModuleName() throws {
         for name in ["yolov5-spd-n", "yolov5-n", "tiny-spd"] {
             let model = try DetectionModel(definition: ModelDefinition(contentsOf: modelFile(name)))
             _ = try model.forward(Tensor(TensorShape(n: 1, h: 64, w: 64, c: 3)), training: true)
-            let listed = model.convolutions.map(\.name)
-            XCTAssertEqual(listed.count, Set(listed).count, "\(name): a convolution listed twice")
-            XCTAssertEqual(Set(listed), Set(convolutionWeightModules(model.state)), name)
+            assertListsEveryConvolutionOnce(model.convolutions, of: model.state, name)
         }
         for name in ["resnet18-spd", "resnet18", "resnet50-spd"] {
             let model = try ClassificationModel(definition: ResNetDefinition(contentsOf: modelFile(name)))
             _ = try model.forward(Tensor(TensorShape(n: 1, h: 32, w: 32, c: 3)), training: true)
-            let listed = model.convolutions.map(\.name)
-            XCTAssertEqual(listed.count, Set(listed).count, "\(name): a convolution listed twice")
-            XCTAssertEqual(Set(listed), Set(convolutionWeightModules(model.state)), name)
+            assertListsEveryConvolutionOnce(model.convolutions, of: model.state, name)
         }
     }
 
