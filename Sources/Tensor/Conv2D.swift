@@ -60,10 +60,13 @@ public enum Conv2D {
         weightGradient: UnsafeMutablePointer<Float>, biasGradient: UnsafeMutablePointer<Float>?,
         geometry g: ConvGeometry, workspace: Workspace
     ) {
-        backwardWeight(input: input, inputShape: inputShape, outputGradient: outputGradient, outputShape: outputShape,
+        // Both GEMMs read dL/doutput: with bf16 GEMMs it is rounded once for the two.
+        let upstream = inputGradient == nil ? .float(outputGradient, leadingDimension: g.outChannels)
+            : gemmOperand(outputGradient, count: outputShape.count, rowLength: g.outChannels, slot: .gradient, workspace: workspace)
+        backwardWeight(input: input, inputShape: inputShape, outputGradient: outputGradient, upstream: upstream, outputShape: outputShape,
                        weightGradient: weightGradient, biasGradient: biasGradient, geometry: g, workspace: workspace)
         if let inputGradient {
-            backwardInput(weight: weight, outputGradient: outputGradient, outputShape: outputShape, inputGradient: inputGradient,
+            backwardInput(weight: weight, upstream: upstream, outputShape: outputShape, inputGradient: inputGradient,
                           inputShape: inputShape, accumulate: accumulateInputGradient, geometry: g, workspace: workspace)
         }
     }
@@ -74,12 +77,23 @@ public enum Conv2D {
         weightGradient: UnsafeMutablePointer<Float>, biasGradient: UnsafeMutablePointer<Float>?,
         geometry g: ConvGeometry, workspace: Workspace
     ) {
+        backwardWeight(input: input, inputShape: inputShape, outputGradient: outputGradient,
+                       upstream: .float(outputGradient, leadingDimension: g.outChannels), outputShape: outputShape,
+                       weightGradient: weightGradient, biasGradient: biasGradient, geometry: g, workspace: workspace)
+    }
+
+    /// `backwardWeight` with dL/doutput also as a GEMM operand (`upstream`: the same values, possibly rounded already).
+    static func backwardWeight(
+        input: UnsafePointer<Float>, inputShape: TensorShape, outputGradient: UnsafePointer<Float>, upstream: GEMMPrecision.Operand,
+        outputShape: TensorShape, weightGradient: UnsafeMutablePointer<Float>, biasGradient: UnsafeMutablePointer<Float>?,
+        geometry g: ConvGeometry, workspace: Workspace
+    ) {
         let pixels = outputShape.pixels
         if let biasGradient { addColumnSums(of: outputGradient, rows: pixels, columns: g.outChannels, to: biasGradient) }
         if g.isPointwise {
             // dW[Cout, Cin] += dOut^T[Cout, P] * in[P, Cin]
             BLAS.gemm(transA: true, transB: false, m: g.outChannels, n: g.inChannels, k: pixels,
-                      a: outputGradient, lda: g.outChannels, b: input, ldb: g.inChannels, beta: 1,
+                      a: upstream, b: .float(input, leadingDimension: g.inChannels), beta: 1,
                       c: weightGradient, ldc: g.inChannels)
             return
         }
@@ -89,7 +103,7 @@ public enum Conv2D {
             let rows = min(tiles.rows, pixels - row)
             // dW[Cout, K] += dOut^T[Cout, rows] * cols[rows, K]
             BLAS.gemm(transA: true, transB: false, m: g.outChannels, n: g.columns, k: rows,
-                      a: .float(outputGradient + row * g.outChannels, leadingDimension: g.outChannels),
+                      a: upstream.fromRow(row, rowLength: g.outChannels),
                       b: tiles.gather(firstRow: row, rowCount: rows), beta: 1, c: weightGradient, ldc: g.columns)
             row += rows
         }
@@ -101,11 +115,21 @@ public enum Conv2D {
         inputGradient: UnsafeMutablePointer<Float>, inputShape: TensorShape, accumulate: Bool,
         geometry g: ConvGeometry, workspace: Workspace
     ) {
+        backwardInput(weight: weight, upstream: .float(outputGradient, leadingDimension: g.outChannels), outputShape: outputShape,
+                      inputGradient: inputGradient, inputShape: inputShape, accumulate: accumulate, geometry: g, workspace: workspace)
+    }
+
+    /// `backwardInput` from dL/doutput as a GEMM operand (possibly rounded already).
+    static func backwardInput(
+        weight: UnsafePointer<Float>, upstream: GEMMPrecision.Operand, outputShape: TensorShape,
+        inputGradient: UnsafeMutablePointer<Float>, inputShape: TensorShape, accumulate: Bool,
+        geometry g: ConvGeometry, workspace: Workspace
+    ) {
         let pixels = outputShape.pixels
         if g.isPointwise {
             // dIn[P, Cin] (+)= dOut[P, Cout] * W[Cout, Cin]
             BLAS.gemm(transA: false, transB: false, m: pixels, n: g.inChannels, k: g.outChannels,
-                      a: outputGradient, lda: g.outChannels, b: weight, ldb: g.inChannels,
+                      a: upstream, b: .float(weight, leadingDimension: g.inChannels),
                       beta: accumulate ? 1 : 0, c: inputGradient, ldc: g.inChannels)
             return
         }
@@ -118,7 +142,7 @@ public enum Conv2D {
             let rows = min(tile, pixels - row)
             // dCols[rows, K] = dOut[rows, Cout] * W[Cout, K], then scattered back onto the input pixels
             BLAS.gemm(transA: false, transB: false, m: rows, n: g.columns, k: g.outChannels,
-                      a: .float(outputGradient + row * g.outChannels, leadingDimension: g.outChannels), b: weights, beta: 0,
+                      a: upstream.fromRow(row, rowLength: g.outChannels), b: weights, beta: 0,
                       c: columnGradient, ldc: g.columns)
             Im2Col.scatterAdd(columns: columnGradient, inputGradient: inputGradient, inputShape: inputShape,
                               outputShape: outputShape, geometry: g, firstRow: row, rowCount: rows)
@@ -129,9 +153,16 @@ public enum Conv2D {
     /// The weight [Cout, K] as an operand of a conv's tiled GEMMs: with bf16 GEMMs rounded once for all tiles (a deep
     /// layer's weight outweighs its tile of columns, and rounding it per tile cost more than the columns did).
     static func weightOperand(_ weight: UnsafePointer<Float>, geometry g: ConvGeometry, workspace: Workspace) -> GEMMPrecision.Operand {
-        guard GEMMPrecision.active != .fp32 else { return .float(weight, leadingDimension: g.columns) }
-        let rounded = workspace.bf16Scratch(g.weightCount, slot: .second)
-        GEMMPrecision.roundToBF16(weight, rounded, count: g.weightCount)
+        gemmOperand(weight, count: g.weightCount, rowLength: g.columns, slot: .second, workspace: workspace)
+    }
+
+    /// A packed matrix (`rowLength` values a row) that several GEMMs read: with bf16 GEMMs rounded once into the bf16
+    /// scratch `slot`, else the values themselves.
+    static func gemmOperand(_ values: UnsafePointer<Float>, count: Int, rowLength: Int, slot: Workspace.Slot,
+                            workspace: Workspace) -> GEMMPrecision.Operand {
+        guard GEMMPrecision.active != .fp32 else { return .float(values, leadingDimension: rowLength) }
+        let rounded = workspace.bf16Scratch(count, slot: slot)
+        GEMMPrecision.roundToBF16(values, rounded, count: count)
         return .rounded(rounded)
     }
 

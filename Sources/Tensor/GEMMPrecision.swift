@@ -143,6 +143,14 @@ public enum GEMMPrecision {
 }
 
 extension GEMMPrecision.Operand {
+    /// The same matrix from row `row` on; `rowLength` is the stored row length of rounded values.
+    func fromRow(_ row: Int, rowLength: Int) -> Self {
+        switch self {
+        case .float(let values, let leadingDimension): return .float(values + row * leadingDimension, leadingDimension: leadingDimension)
+        case .rounded(let values): return .rounded(values + row * rowLength)
+        }
+    }
+
     /// (fp32 values or nil, their leading dimension, rounded values or nil) for the C call.
     fileprivate var parts: (UnsafePointer<Float>?, Int, UnsafePointer<UInt16>?) {
         switch self {

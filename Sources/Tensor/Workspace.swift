@@ -7,6 +7,8 @@ public final class Workspace {
         case columns
         /// Intermediate activations or gradients inside one leaf layer's forward or backward.
         case first, second
+        /// A conv backward's upstream gradient, rounded once for both its GEMMs (bf16 only).
+        case gradient
     }
 
     private let storages = Slot.allCases.map { _ in FloatStorage() }
